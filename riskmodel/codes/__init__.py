@@ -1,0 +1,23 @@
+"""Taxonomies shipped with riskmodel: CAMEO event codes and state codes."""
+
+from riskmodel.codes.cameo import (
+    QUAD_CLASS_LABELS,
+    cameo_table,
+    goldstein_of,
+    is_valid_code,
+    label_of,
+    normalize_code,
+    quad_class_of_root,
+    root_of,
+)
+
+__all__ = [
+    "QUAD_CLASS_LABELS",
+    "cameo_table",
+    "goldstein_of",
+    "is_valid_code",
+    "label_of",
+    "normalize_code",
+    "quad_class_of_root",
+    "root_of",
+]

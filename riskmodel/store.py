@@ -1,0 +1,510 @@
+"""The embedded event store: a DuckDB file holding canonical events, provenance and rejects.
+
+Tables
+------
+``events``
+    Exactly the canonical columns (:data:`riskmodel.events.EVENT_COLUMNS`) plus ``batch_id``,
+    the batch that first stored the row. ``event_id`` is unique: adding a row whose
+    ``event_id`` is already stored counts it as a duplicate and stores nothing.
+``batches``
+    Provenance, one row per batch (one input file, or one frame passed to :meth:`EventStore.add`):
+    kind, origin (file or URL), sha256, rows read / stored / duplicates / rejected, start and
+    end time, riskmodel version.
+``rejects``
+    One row per rejected input row: batch, line, source event id, column, value, reason and the
+    raw text where the reader kept it.
+
+Guarantees
+----------
+* **Accounting**: for every batch, ``read == stored + duplicates + rejected``.
+* **Idempotence**: ingesting the same file again stores nothing new (its rows count as
+  duplicates) and exits successfully.
+* **Atomicity**: each batch (all chunks of one file, its rejects and its provenance row) is
+  written in one transaction; an error or a crash mid-batch leaves no partial batch.
+* **One writer**: DuckDB lets one process open a file for writing; a second writer gets a
+  :class:`~riskmodel.exceptions.StoreError` that says so.
+
+Uniqueness is enforced by an anti-join on ``event_id`` rather than a primary-key index, which
+keeps bulk loads fast; every write goes through :meth:`EventStore.add` or
+:meth:`EventStore.ingest`, which perform it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from riskmodel.events import EVENT_COLUMNS, EVENT_DTYPES, empty_events, validate_events
+from riskmodel.exceptions import ConfigurationError, StoreError
+
+__all__ = ["EventStore", "IngestReport", "parse_dyad", "STORE_ENV", "DEFAULT_STORE"]
+
+#: Environment variable naming the default store file.
+STORE_ENV = "RISKMODEL_STORE"
+#: Store file used when neither a path nor ``RISKMODEL_STORE`` is given.
+DEFAULT_STORE = "riskmodel.duckdb"
+
+_SQL_TYPES = {
+    "string": "VARCHAR",
+    "datetime64[s]": "TIMESTAMP",
+    "int8": "TINYINT",
+    "float64": "DOUBLE",
+    "Int64": "BIGINT",
+}
+
+
+@dataclass
+class IngestReport:
+    """Row accounting of one ingest (one or more batches).
+
+    Attributes
+    ----------
+    read, stored, duplicates, rejected : int
+        Rows read from the inputs, newly stored, already stored (same ``event_id``), and
+        rejected with a reason. ``read == stored + duplicates + rejected``.
+    batches : list of dict
+        Per-batch provenance rows (batch id, origin, sha256 and the four counts).
+    """
+
+    read: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    batches: list[dict[str, Any]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """The four counts as a dict (the CLI prints this as its last line)."""
+        return {"read": self.read, "stored": self.stored, "duplicates": self.duplicates,
+                "rejected": self.rejected}
+
+    def __iadd__(self, other: IngestReport) -> IngestReport:
+        self.read += other.read
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+        self.batches.extend(other.batches)
+        return self
+
+
+def parse_dyad(dyad: str | tuple[str, str]) -> tuple[str, str, bool]:
+    """Split a dyad label into its two states and whether it is directed.
+
+    ``"PAK>AFG"`` is directed (PAK as actor 1, AFG as actor 2); ``"AFG-PAK"`` is undirected.
+
+    Raises
+    ------
+    ConfigurationError
+        If the label is not of either form.
+    """
+    if isinstance(dyad, tuple):
+        return dyad[0], dyad[1], True
+    for sep, directed in ((">", True), ("-", False)):
+        if sep in dyad:
+            a, _, b = dyad.partition(sep)
+            if len(a) == 3 and len(b) == 3 and a.isalpha() and b.isalpha():
+                return a.upper(), b.upper(), directed
+    raise ConfigurationError(
+        f"Dyad {dyad!r} is not understood; write 'PAK>AFG' (directed: PAK acting on AFG) "
+        "or 'AFG-PAK' (either direction), with ISO3 codes."
+    )
+
+
+class EventStore:
+    """A DuckDB file of canonical events with provenance and rejects.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The DuckDB file. Default: ``$RISKMODEL_STORE``, else ``riskmodel.duckdb`` in the
+        working directory. ``":memory:"`` keeps the store in memory.
+    read_only : bool, default False
+        Open without write access (several readers may share a file).
+
+    Raises
+    ------
+    StoreError
+        If the file cannot be opened (e.g. another process holds it for writing, or it is not
+        a DuckDB file).
+
+    Examples
+    --------
+    >>> store = EventStore(":memory:")
+    >>> report = store.ingest("gdelt2", ["20180326044500.export.CSV"])  # doctest: +SKIP
+    >>> report.counts()  # doctest: +SKIP
+    {'read': 1540, 'stored': 1540, 'duplicates': 0, 'rejected': 0}
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *,
+                 read_only: bool = False) -> None:
+        self.path = str(path) if path is not None else (os.environ.get(STORE_ENV)
+                                                        or DEFAULT_STORE)
+        self.read_only = read_only
+        if self.path != ":memory:":
+            parent = Path(self.path).expanduser().resolve().parent
+            if not parent.exists() and not read_only:
+                parent.mkdir(parents=True, exist_ok=True)
+        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+            raise StoreError(
+                f"No event store at {self.path}. Ingest data first "
+                "(riskmodel ingest KIND PATH --store FILE) or point --store at an existing file."
+            )
+        try:
+            self._con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as exc:
+            raise StoreError(
+                f"Cannot open the event store {self.path}: {exc}. If another riskmodel process "
+                "is writing to it, wait for it to finish or use another --store file."
+            ) from exc
+        except duckdb.Error as exc:
+            raise StoreError(f"Cannot open the event store {self.path}: {exc}") from exc
+        self._lock = threading.RLock()
+        if not read_only:
+            self._create_tables()
+
+    # ------------------------------------------------------------------ schema
+    def _create_tables(self) -> None:
+        cols = ",\n  ".join(f"{c} {_SQL_TYPES[t]}" for c, t in EVENT_DTYPES.items())
+        self._con.execute(f"CREATE TABLE IF NOT EXISTS events (\n  {cols},\n  batch_id BIGINT\n)")
+        self._con.execute(
+            """
+            CREATE TABLE IF NOT EXISTS batches (
+              batch_id BIGINT PRIMARY KEY, kind VARCHAR, origin VARCHAR, sha256 VARCHAR,
+              n_read BIGINT, n_stored BIGINT, n_duplicates BIGINT, n_rejected BIGINT,
+              started_at TIMESTAMP, finished_at TIMESTAMP, riskmodel_version VARCHAR
+            )
+            """
+        )
+        self._con.execute(
+            """
+            CREATE TABLE IF NOT EXISTS rejects (
+              batch_id BIGINT, line BIGINT, source_event_id VARCHAR, "column" VARCHAR,
+              value VARCHAR, reason VARCHAR, raw VARCHAR
+            )
+            """
+        )
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The underlying DuckDB connection (for read queries; writes go through ``add``)."""
+        return self._con
+
+    def close(self) -> None:
+        """Close the store (checkpointing the file)."""
+        self._con.close()
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"EventStore({self.path!r})"
+
+    # ------------------------------------------------------------------ writes
+    def add(self, events: pd.DataFrame, *, origin: str = "<frame>", kind: str | None = None,
+            sha256: str | None = None, rejects: pd.DataFrame | None = None,
+            n_read: int | None = None) -> IngestReport:
+        """Add a frame of events as one batch (one transaction with its provenance row).
+
+        Parameters
+        ----------
+        events : pandas.DataFrame
+            Rows in (or convertible to) the canonical schema; invalid rows are rejected with
+            reasons, rows whose ``event_id`` is already stored count as duplicates.
+        origin : str
+            Where the rows came from (file, URL or a description), recorded in provenance.
+        kind : str, optional
+            Source kind; default the frame's single ``source`` value.
+        sha256 : str, optional
+            Checksum of the input, recorded in provenance.
+        rejects : pandas.DataFrame, optional
+            Rows the caller already rejected (reader parse failures).
+        n_read : int, optional
+            Rows read; default ``len(events) + len(rejects)``.
+
+        Returns
+        -------
+        IngestReport
+        """
+        from riskmodel.sources.base import Chunk
+
+        chunk = Chunk(events=events, rejects=rejects if rejects is not None else
+                      _empty_rejects(), n_read=-1 if n_read is None else n_read)
+        if kind is None:
+            kinds = events["source"].dropna().unique() if "source" in events else []
+            kind = str(kinds[0]) if len(kinds) == 1 else "mixed"
+        return self._write_batch(kind, origin, sha256, iter([chunk]))
+
+    def ingest(self, kind: str, paths: Sequence[str | os.PathLike[str]], *,
+               progress: Callable[[str], None] | None = None, **options: Any) -> IngestReport:
+        """Read files with the reader registered for ``kind`` and store them, file by file.
+
+        Each file is one batch: all its chunks, its rejects and its provenance row are written
+        in one transaction.
+
+        Parameters
+        ----------
+        kind : str
+            A reader kind (``riskmodel.sources.reader_kinds()``), e.g. ``"gdelt2"``.
+        paths : sequence of path-like
+            Files, directories, globs or zip archives.
+        progress : callable, optional
+            Called with a one-line message per file (the CLI prints them on stderr).
+        **options
+            Passed to the reader.
+
+        Returns
+        -------
+        IngestReport
+            Summed accounting plus one provenance dict per file.
+
+        Raises
+        ------
+        SourceFormatError
+            If a file is not in the expected layout (nothing of that file is stored; files
+            before it stay stored).
+        """
+        from riskmodel.sources.base import expand_inputs, file_sha256, get_reader
+
+        reader = get_reader(kind)
+        total = IngestReport()
+        items = expand_inputs(paths)
+        for i, item in enumerate(items, 1):
+            digest = file_sha256(item)
+            report = self._write_batch(kind, item.origin, digest, reader(item, **options))
+            total += report
+            if progress is not None:
+                c = report.counts()
+                progress(f"[{i}/{len(items)}] {item.origin}: read {c['read']}, stored "
+                         f"{c['stored']}, duplicates {c['duplicates']}, rejected {c['rejected']}")
+        return total
+
+    def _write_batch(self, kind: str, origin: str, sha256: str | None,
+                     chunks: Iterator[Any]) -> IngestReport:
+        from riskmodel import __version__
+
+        if self.read_only:
+            raise StoreError(f"The store {self.path} is open read-only; open it without "
+                             "read_only=True to add events.")
+        started = datetime.now(timezone.utc).replace(tzinfo=None)
+        counts = {"read": 0, "stored": 0, "duplicates": 0, "rejected": 0}
+        con = self._con
+        with self._lock:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                batch_id = con.execute(
+                    "SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchall()[0][0]
+                for chunk in chunks:
+                    self._write_chunk(batch_id, chunk, counts)
+                con.execute(
+                    "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [batch_id, kind, origin, sha256, counts["read"], counts["stored"],
+                     counts["duplicates"], counts["rejected"], started,
+                     datetime.now(timezone.utc).replace(tzinfo=None), __version__],
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        if counts["read"] != counts["stored"] + counts["duplicates"] + counts["rejected"]:
+            raise StoreError(f"Accounting mismatch for {origin}: {counts}")  # pragma: no cover
+        return IngestReport(**counts, batches=[{"batch_id": int(batch_id), "kind": kind,
+                                                "origin": origin, "sha256": sha256, **counts}])
+
+    def _write_chunk(self, batch_id: int, chunk: Any, counts: dict[str, int]) -> None:
+        con = self._con
+        result = validate_events(chunk.events, allow_duplicate_ids=True)
+        rejects = pd.concat([r for r in (chunk.rejects, result.rejects) if len(r)]) \
+            if len(chunk.rejects) or len(result.rejects) else None
+        valid = result.valid
+        n_valid = len(valid)
+        inserted = 0
+        if n_valid:
+            table = pa.Table.from_pandas(valid[list(EVENT_COLUMNS)], preserve_index=False)
+            con.register("_incoming", table)
+            try:
+                before = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+                cols = ", ".join(EVENT_COLUMNS)
+                con.execute(
+                    f"""
+                    INSERT INTO events
+                    SELECT {cols}, ? AS batch_id FROM (
+                      SELECT *, row_number() OVER (PARTITION BY event_id) AS _k
+                      FROM _incoming
+                    ) AS i
+                    WHERE _k = 1 AND NOT EXISTS (
+                      SELECT 1 FROM events e WHERE e.event_id = i.event_id)
+                    """,
+                    [batch_id],
+                )
+                after = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+                inserted = int(after - before)
+            finally:
+                con.unregister("_incoming")
+        n_rej = 0
+        if rejects is not None and len(rejects):
+            rej = rejects.reset_index(drop=True).copy()
+            rej.insert(0, "batch_id", batch_id)
+            con.register("_rejects", pa.Table.from_pandas(rej, preserve_index=False))
+            try:
+                con.execute('INSERT INTO rejects SELECT batch_id, line, source_event_id, "column",'
+                            " value, reason, raw FROM _rejects")
+            finally:
+                con.unregister("_rejects")
+            n_rej = len(rej)
+        counts["read"] += chunk.n_read
+        counts["stored"] += inserted
+        counts["duplicates"] += n_valid - inserted
+        counts["rejected"] += n_rej
+
+    # ------------------------------------------------------------------ reads
+    def count(self) -> int:
+        """Number of stored events."""
+        return int(self._con.execute("SELECT count(*) FROM events").fetchall()[0][0])
+
+    def events(self, *, dyad: str | tuple[str, str] | None = None,
+               states: Iterable[str] | None = None, start: Any = None, end: Any = None,
+               source: str | Iterable[str] | None = None, as_of: Any = None,
+               columns: Sequence[str] | None = None, limit: int | None = None,
+               order: str = "date") -> pd.DataFrame:
+        """Query stored events.
+
+        Parameters
+        ----------
+        dyad : str or (str, str), optional
+            ``"PAK>AFG"`` (actor1 PAK, actor2 AFG), ``"AFG-PAK"`` (either direction), or a tuple
+            (directed).
+        states : iterable of str, optional
+            Keep events where either actor's state is one of these.
+        start, end : date-like, optional
+            Inclusive bounds on ``date``.
+        source : str or iterable of str, optional
+            Keep only these sources.
+        as_of : date-like, optional
+            Keep only events known by then (``available_at <= as_of``).
+        columns : sequence of str, optional
+            Columns to return (default: all canonical columns).
+        limit : int, optional
+            At most this many rows (the latest first when ``order="-date"``).
+        order : {"date", "-date"}
+            Sort order.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Canonical columns and dtypes.
+        """
+        cols = list(columns) if columns is not None else list(EVENT_COLUMNS)
+        unknown = [c for c in cols if c not in EVENT_COLUMNS and c != "batch_id"]
+        if unknown:
+            raise ConfigurationError(f"Unknown event column(s) {unknown}; expected names from "
+                                     "riskmodel.events.EVENT_COLUMNS.")
+        where, params = self._filters(dyad=dyad, states=states, start=start, end=end,
+                                      source=source, as_of=as_of)
+        if order not in ("date", "-date"):
+            raise ConfigurationError(f"order must be 'date' or '-date'. Got {order!r}.")
+        sql = (f"SELECT {', '.join(cols)} FROM events{where} ORDER BY date"
+               f"{' DESC' if order == '-date' else ''}, event_id")
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        frame = self._con.execute(sql, params).df()
+        return _to_canonical_dtypes(frame)
+
+    @staticmethod
+    def _filters(*, dyad: Any = None, states: Any = None, start: Any = None, end: Any = None,
+                 source: Any = None, as_of: Any = None) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if dyad is not None:
+            a, b, directed = parse_dyad(dyad)
+            if directed:
+                clauses.append("actor1_state = ? AND actor2_state = ?")
+                params += [a, b]
+            else:
+                clauses.append("((actor1_state = ? AND actor2_state = ?) OR "
+                               "(actor1_state = ? AND actor2_state = ?))")
+                params += [a, b, b, a]
+        if states is not None:
+            st = [str(s).upper() for s in states]
+            clauses.append("(list_contains(?, actor1_state) OR list_contains(?, actor2_state))")
+            params += [st, st]
+        if start is not None:
+            clauses.append("date >= ?")
+            params.append(pd.Timestamp(start).to_pydatetime())
+        if end is not None:
+            clauses.append("date <= ?")
+            params.append(pd.Timestamp(end).to_pydatetime())
+        if source is not None:
+            srcs = [source] if isinstance(source, str) else list(source)
+            clauses.append("list_contains(?, source)")
+            params.append(srcs)
+        if as_of is not None:
+            clauses.append("available_at <= ?")
+            params.append(pd.Timestamp(as_of).to_pydatetime())
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        return where, params
+
+    def provenance(self) -> pd.DataFrame:
+        """The provenance table: one row per batch, newest last."""
+        return self._con.execute("SELECT * FROM batches ORDER BY batch_id").df()
+
+    def rejects(self, batch_id: int | None = None) -> pd.DataFrame:
+        """Rejected rows with reasons (of one batch, or all)."""
+        if batch_id is None:
+            return self._con.execute("SELECT * FROM rejects ORDER BY batch_id, line").df()
+        return self._con.execute("SELECT * FROM rejects WHERE batch_id = ? ORDER BY line",
+                                 [batch_id]).df()
+
+    def summary(self) -> pd.DataFrame:
+        """Events per source with their date range and the last time each was known."""
+        return self._con.execute(
+            "SELECT source, count(*) AS events, min(date) AS first_date, max(date) AS last_date,"
+            " max(available_at) AS last_available FROM events GROUP BY source ORDER BY source"
+        ).df()
+
+    def data_hash(self, **filters: Any) -> str:
+        """A short fingerprint of the stored events (optionally filtered, as in :meth:`events`).
+
+        Order-independent: the same set of ``event_id`` values gives the same hash, so forecasts
+        in a ledger can be traced to the data they saw.
+        """
+        where, params = self._filters(**filters)
+        n, h = self._con.execute(
+            f"SELECT count(*), coalesce(bit_xor(hash(event_id)), 0) FROM events{where}", params
+        ).fetchall()[0]
+        return f"{int(n):x}-{int(h) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+def _empty_rejects() -> pd.DataFrame:
+    from riskmodel.events import empty_rejects
+
+    return empty_rejects()
+
+
+def _to_canonical_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    out = {}
+    for col in frame.columns:
+        dtype = EVENT_DTYPES.get(col)
+        if dtype is None:
+            out[col] = frame[col]
+        elif dtype.startswith("datetime64"):
+            out[col] = frame[col].astype(dtype)
+        elif dtype == "int8":
+            out[col] = frame[col].astype("int8")
+        else:
+            out[col] = frame[col].astype(dtype)
+    result = pd.DataFrame(out, index=frame.index)
+    if not len(result.columns):
+        return empty_events()
+    return result
+
