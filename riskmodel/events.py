@@ -63,10 +63,13 @@ flags : str or null
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from riskmodel.exceptions import SchemaError
 
@@ -281,57 +284,208 @@ def _convert(src: pd.Series, dtype: str) -> pd.Series:
     return pd.to_numeric(src, errors="raise").astype(dtype)
 
 
-def _coerce_soft(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[pd.Series, str, str]]]:
-    """Convert column by column, turning unconvertible values into nulls and noting them."""
-    problems: list[tuple[pd.Series, str, str]] = []
-    out = {}
+_SQL_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "datetime64[s]": "TIMESTAMP",
+    "int8": "TINYINT",
+    "float64": "DOUBLE",
+    "Int64": "BIGINT",
+}
+
+_EXPECTED = {
+    "TIMESTAMP": "a date (YYYY-MM-DD or a datetime)",
+    "DOUBLE": "a number",
+    "TINYINT": "an integer",
+    "BIGINT": "an integer",
+}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+_DUCKDB_TYPES = {"VARCHAR": "VARCHAR", "TIMESTAMP": "TIMESTAMP", "TINYINT": "TINYINT",
+                 "DOUBLE": "DOUBLE", "BIGINT": "BIGINT"}
+
+
+def _conversion(col: str, dtype: str, in_type: str | None) -> tuple[str, bool]:
+    """SQL for one canonical column, and whether the conversion can fail.
+
+    ``in_type`` is the DuckDB type of the input column (None when absent). Columns that already
+    have their canonical type pass through untouched, which keeps bulk loads fast.
+    """
+    sql_type = _SQL_TYPES[dtype]
+    if in_type is None:
+        return f"CAST(NULL AS {sql_type})", False
+    raw = f"r.{_q(col)}"
+    if in_type == sql_type:
+        return (f"nullif({raw}, '')" if sql_type == "VARCHAR" else raw), False
+    if sql_type == "VARCHAR":
+        return f"nullif(CAST({raw} AS VARCHAR), '')", False
+    text = f"CAST({raw} AS VARCHAR)" if in_type != "VARCHAR" else f"nullif(trim({raw}), '')"
+    if sql_type == "TIMESTAMP":
+        return f"TRY_CAST({text} AS TIMESTAMP)", True
+    if in_type in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                   "USMALLINT", "UINTEGER", "UBIGINT", "DOUBLE", "FLOAT") \
+            and sql_type == "DOUBLE":
+        return f"CAST({raw} AS DOUBLE)", False
+    num = f"TRY_CAST({text} AS DOUBLE)"
+    if sql_type == "DOUBLE":
+        return f"CASE WHEN isfinite({num}) THEN {num} END", True
+    return (f"CASE WHEN {num} = round({num}) AND abs({num}) < 1e15 "
+            f"THEN CAST({num} AS {sql_type}) END"), True
+
+
+#: Row checks of the canonical schema: (column, SQL condition of a bad row, reason). The first
+#: failing check names the row's reject. Used by :func:`validate_events` and the event store.
+ROW_CHECKS: tuple[tuple[str, str, str], ...] = (
+    *((c, f"{c} IS NULL", "required value is missing") for c in REQUIRED if c != "event_id"),
+    ("event_id", "event_id IS NULL", "required value is missing"),
+    ("source", "NOT list_contains([" + ", ".join(f"'{x}'" for x in SOURCES) + "], source)",
+     f"unknown source; expected one of {list(SOURCES)}"),
+    ("cameo_code", "cameo_code NOT IN (SELECT code FROM _rm_cameo)",
+     "not a CAMEO event code of the codebook (codes are strings such as '043')"),
+    ("cameo_root", "cameo_root <> TRY_CAST(substr(cameo_code, 1, 2) AS INTEGER)",
+     "does not match the first two digits of cameo_code"),
+    ("quad_class", "quad_class <> CASE WHEN cameo_root <= 5 THEN 1 WHEN cameo_root <= 9 THEN 2 "
+                   "WHEN cameo_root <= 14 THEN 3 ELSE 4 END",
+     "does not match the CAMEO root (roots 1-5:1, 6-9:2, 10-14:3, 15-20:4)"),
+    ("goldstein", "goldstein NOT BETWEEN -10 AND 10", "Goldstein scores lie in [-10, 10]"),
+    *((c, f"NOT regexp_full_match({c}, '[A-Z]{{3}}')",
+       "expected an ISO 3166-1 alpha-3 code (three capital letters) or null")
+      for c in ("actor1_state", "actor2_state", "location_state")),
+    *((c, f"{c} < 0", "fatalities cannot be negative")
+      for c in ("fatalities", "fatalities_low", "fatalities_high")),
+    ("fatalities_low", "fatalities_low > fatalities", "low estimate above the best estimate"),
+    ("fatalities_high", "fatalities > fatalities_high", "high estimate below the best estimate"),
+    ("latitude", "latitude NOT BETWEEN -90 AND 90", "latitude must lie in [-90, 90]"),
+    ("longitude", "longitude NOT BETWEEN -180 AND 180", "longitude must lie in [-180, 180]"),
+    ("weight", "weight <= 0", "weight must be positive"),
+    ("confidence", "confidence NOT BETWEEN 0 AND 1", "confidence must lie in [0, 1]"),
+    ("available_at", "available_at < date - INTERVAL 1 DAY",
+     "event known before it happened (available_at < date)"),
+)
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def staging_sql(relation: str, columns: dict[str, str], *, line: str | None = None,
+                keep: Iterable[str] = ()) -> str:
+    """SQL that converts and checks a relation of (possibly untyped) canonical columns.
+
+    The query returns every canonical column in its SQL type plus ``_line`` (from the column
+    named by ``line``, else null), ``_column``, ``_reason`` and ``_value``: null for valid
+    rows, else the first failing column, the reason and the offending input value. If the
+    relation has a column ``_reason`` (a reader's own parse failure, with ``_column`` and
+    ``_value``), it takes precedence. The connection must hold the table ``_rm_cameo``
+    (see :func:`register_codebook`).
+
+    Parameters
+    ----------
+    relation : str
+        A table, view or registered frame name.
+    columns : dict
+        Its column names and DuckDB types (as ``DESCRIBE`` gives them).
+    line : str, optional
+        Column holding the 1-based input line of each row.
+    keep : iterable of str
+        Further columns of the relation passed through unchanged.
+    """
+    keep = list(keep)
+    parts: list[str] = []
+    convertible: list[str] = []
     for col, dtype in EVENT_DTYPES.items():
-        if col not in frame.columns:
-            if col == "event_id" and "source" in frame.columns and "source_event_id" in frame.columns:
-                out[col] = make_event_id(frame["source"].astype("string"),
-                                         _as_string(frame["source_event_id"]))
-            else:
-                out[col] = pd.Series(index=frame.index, dtype=_null_dtype(dtype))
-            continue
-        src = frame[col]
-        try:
-            out[col] = _convert(src, dtype)
-            continue
-        except (TypeError, ValueError, OverflowError):
-            pass
-        if dtype.startswith("datetime64"):
-            conv = pd.to_datetime(src, errors="coerce", utc=True).dt.tz_localize(None)
-            expected = "a date (YYYY-MM-DD or a datetime)"
+        if col == "event_id" and col not in columns:
+            expr = ("nullif(CAST(r.source AS VARCHAR), '') || ':' || "
+                    "nullif(CAST(r.source_event_id AS VARCHAR), '')")
+            fails = False
         else:
-            conv = pd.to_numeric(src, errors="coerce")
-            expected = "a number"
-        bad = conv.isna() & src.notna()
-        problems.append((bad, col, f"expected {expected}"))
-        if dtype.startswith("datetime64"):
-            out[col] = conv.astype(dtype)
-        elif dtype in ("int8", "Int64"):
-            conv = conv.where(~(conv % 1 != 0), np.nan) if conv.dtype.kind == "f" else conv
-            out[col] = conv.astype("Int8" if dtype == "int8" else "Int64")
-        else:
-            out[col] = conv.astype(dtype)
-    return pd.DataFrame(out, index=frame.index), problems
+            expr, fails = _conversion(col, dtype, columns.get(col))
+        parts.append(f"{expr} AS {col}")
+        if fails:
+            convertible.append(col)
+            parts.append(f"CAST(r.{_q(col)} AS VARCHAR) AS {_q('_raw_' + col)}")
+    prior = "_reason" in columns
+    parts += ([f"CAST(r.{c} AS VARCHAR) AS _prior{c}" for c in ("_reason", "_column", "_value")]
+              if prior else [])
+    line_sql = f"CAST(r.{_q(line)} AS BIGINT)" if line else "CAST(NULL AS BIGINT)"
+    kept = [f"r.{_q(k)} AS {_q(k)}" for k in keep]
+    conv = ", ".join([f"{line_sql} AS _line", *kept, *parts])
+
+    # Each check once: the index of the first failing check, then its column/reason/value.
+    checks: list[tuple[str, str, str | None, str]] = []  # (cond, column, reason, value expr)
+    if prior:
+        checks.append(("_prior_reason IS NOT NULL", "", None, "_prior_value"))
+    for col in convertible:
+        checks.append((f"({_q('_raw_' + col)} IS NOT NULL AND trim({_q('_raw_' + col)}) <> ''"
+                       f" AND {col} IS NULL)", col,
+                       f"expected {_EXPECTED[_SQL_TYPES[EVENT_DTYPES[col]]]}",
+                       _q("_raw_" + col)))
+    for col, cond, why in ROW_CHECKS:
+        raw = _q("_raw_" + col) if col in convertible else f"CAST({col} AS VARCHAR)"
+        checks.append((cond, col, why, raw))
+    which = " ".join(f"WHEN coalesce({cond}, false) THEN {i}"
+                     for i, (cond, _, _, _) in enumerate(checks, 1))
+    col_list = "[" + ", ".join(("_prior_column" if why is None else _sql_str(col))
+                               for _, col, why, _ in checks) + "]"
+    reason_list = "[" + ", ".join(("_prior_reason" if why is None else _sql_str(why))
+                                  for _, _, why, _ in checks) + "]"
+    value_case = " ".join(f"WHEN {i} THEN {val}" for i, (_, _, _, val) in enumerate(checks, 1))
+    cols = ", ".join(EVENT_COLUMNS)
+    keep_sql = "".join(_q(k) + ", " for k in keep)
+    return (
+        f"WITH c AS (SELECT {conv} FROM {relation} AS r), "
+        f"k AS (SELECT *, CASE {which} END AS _check FROM c) "
+        f"SELECT _line, {keep_sql}{cols}, "
+        f"CASE WHEN _check IS NOT NULL THEN {col_list}[_check] END AS _column, "
+        f"CASE WHEN _check IS NOT NULL THEN {reason_list}[_check] END AS _reason, "
+        f"CASE _check {value_case} END AS _value FROM k"
+    )
+
+
+def relation_columns(con: Any, relation: str) -> dict[str, str]:
+    """Column names and DuckDB types of a relation on a connection."""
+    rows = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def register_codebook(con: Any) -> None:
+    """Create the temporary table ``_rm_cameo`` (the CAMEO codes) on a DuckDB connection."""
+    from riskmodel.codes.cameo import cameo_table
+
+    codes = pa.table({"code": pa.array(list(cameo_table().index), pa.string())})
+    con.register("_rm_cameo_src", codes)
+    con.execute("CREATE OR REPLACE TEMP TABLE _rm_cameo AS SELECT code FROM _rm_cameo_src")
+    con.unregister("_rm_cameo_src")
+
+
+def to_canonical_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cast a frame of canonical columns (e.g. fetched from DuckDB) to :data:`EVENT_DTYPES`."""
+    out = {}
+    for col in frame.columns:
+        dtype = EVENT_DTYPES.get(col)
+        out[col] = frame[col] if dtype is None else frame[col].astype(dtype)
+    return pd.DataFrame(out, index=frame.index)
 
 
 def validate_events(frame: pd.DataFrame, *, allow_duplicate_ids: bool = False) -> ValidationResult:
     """Split an event frame into valid rows and rejected rows with reasons.
 
-    Checks, per row: required fields present; ``source`` known; ``cameo_code`` a code of the
-    codebook with ``cameo_root`` and ``quad_class`` consistent with it; ``goldstein`` in
-    [-10, 10]; states ISO3-shaped; fatalities non-negative with low <= best <= high; latitude in
-    [-90, 90] and longitude in [-180, 180]; ``weight`` positive; ``available_at`` not before
-    ``date`` minus one day (sources stamp publication by UTC); duplicated ``event_id`` within the
-    frame (the first is kept).
+    Checks, per row (:data:`ROW_CHECKS`): values convert to their column's type; required
+    fields present; ``source`` known; ``cameo_code`` a code of the codebook with ``cameo_root``
+    and ``quad_class`` consistent with it; ``goldstein`` in [-10, 10]; states ISO3-shaped;
+    fatalities non-negative with low <= best <= high; latitude in [-90, 90] and longitude in
+    [-180, 180]; ``weight`` positive; ``available_at`` not before ``date`` minus one day
+    (sources stamp publication in UTC); and ``event_id`` not repeated within the frame (the
+    first is kept). The same SQL checks run inside the event store.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         Rows in (or convertible to) the canonical schema. Its index labels are reported in the
-        ``line`` column of the rejects.
+        ``line`` column of the rejects (readers use the 1-based line in the file).
     allow_duplicate_ids : bool, default False
         Keep rows whose ``event_id`` repeats within the frame (the store counts them as
         duplicates instead of rejects).
@@ -347,6 +501,8 @@ def validate_events(frame: pd.DataFrame, *, allow_duplicate_ids: bool = False) -
     SchemaError
         If a required column is missing altogether (that is a reader bug, not a bad row).
     """
+    import duckdb
+
     missing = [c for c in REQUIRED if c not in frame.columns and c != "event_id"]
     if missing:
         raise SchemaError(
@@ -354,82 +510,37 @@ def validate_events(frame: pd.DataFrame, *, allow_duplicate_ids: bool = False) -
             f"{list(REQUIRED)}. See riskmodel.events.EVENT_COLUMNS.",
             column=missing[0],
         )
-    from riskmodel.codes.cameo import cameo_table
-
-    ev, problems = _coerce_soft(frame)
-    checks: list[tuple[pd.Series, str, str]] = list(problems)
-
-    for col in REQUIRED:
-        checks.append((ev[col].isna(), col, "required value is missing"))
-    checks.append((~ev["source"].isin(SOURCES) & ev["source"].notna(), "source",
-                   f"unknown source; expected one of {list(SOURCES)}"))
-    table = cameo_table()
-    code_ok = ev["cameo_code"].isin(table.index)
-    checks.append((~code_ok & ev["cameo_code"].notna(), "cameo_code",
-                   "not a CAMEO event code of the codebook (codes are strings such as '043')"))
-    root_from_code = pd.to_numeric(ev["cameo_code"].str.slice(0, 2), errors="coerce")
-    checks.append((code_ok & ev["cameo_root"].notna()
-                   & (ev["cameo_root"].astype("Float64") != root_from_code).fillna(False),
-                   "cameo_root", "does not match the first two digits of cameo_code"))
-    root = ev["cameo_root"].astype("Float64")
-    expected_quad = pd.cut(root, bins=[0, 5, 9, 14, 20], labels=[1, 2, 3, 4]).astype("Float64")
-    checks.append(((ev["quad_class"].astype("Float64") != expected_quad).fillna(False),
-                   "quad_class", "does not match the CAMEO root (roots 1-5:1, 6-9:2, 10-14:3, 15-20:4)"))
-    checks.append((~ev["goldstein"].between(-10, 10) & ev["goldstein"].notna(), "goldstein",
-                   "Goldstein scores lie in [-10, 10]"))
-    for col in ("actor1_state", "actor2_state", "location_state"):
-        checks.append((ev[col].notna() & ~ev[col].str.fullmatch(_ISO3).fillna(False), col,
-                       "expected an ISO 3166-1 alpha-3 code (three capital letters) or null"))
-    for col in ("fatalities", "fatalities_low", "fatalities_high"):
-        checks.append(((ev[col] < 0).fillna(False), col, "fatalities cannot be negative"))
-    checks.append(((ev["fatalities_low"] > ev["fatalities"]).fillna(False), "fatalities_low",
-                   "low estimate above the best estimate"))
-    checks.append(((ev["fatalities"] > ev["fatalities_high"]).fillna(False), "fatalities_high",
-                   "high estimate below the best estimate"))
-    checks.append((~ev["latitude"].between(-90, 90) & ev["latitude"].notna(), "latitude",
-                   "latitude must lie in [-90, 90]"))
-    checks.append((~ev["longitude"].between(-180, 180) & ev["longitude"].notna(), "longitude",
-                   "longitude must lie in [-180, 180]"))
-    checks.append(((ev["weight"] <= 0).fillna(False), "weight", "weight must be positive"))
-    checks.append((ev["confidence"].notna() & ~ev["confidence"].between(0, 1), "confidence",
-                   "confidence must lie in [0, 1]"))
-    late = (ev["available_at"] < ev["date"] - pd.Timedelta(days=1)).fillna(False)
-    checks.append((late, "available_at", "event known before it happened (available_at < date)"))
-
-    reason = pd.Series(pd.NA, index=ev.index, dtype="string")
-    column = pd.Series(pd.NA, index=ev.index, dtype="string")
-    for mask, col, why in checks:
-        mask = mask.fillna(False).astype(bool).to_numpy()
-        take = mask & reason.isna().to_numpy()
-        if take.any():
-            reason[take] = why
-            column[take] = col
-    dup = np.zeros(len(ev), dtype=bool) if allow_duplicate_ids else (
-        ev["event_id"].duplicated(keep="first").to_numpy() & reason.isna().to_numpy())
-    if dup.any():
-        reason[dup] = "duplicated event_id within the batch (first occurrence kept)"
-        column[dup] = "event_id"
-
-    bad = reason.notna().to_numpy()
-    valid = ev.loc[~bad].copy()
-    valid["cameo_root"] = valid["cameo_root"].astype("int8")
-    valid["quad_class"] = valid["quad_class"].astype("int8")
+    work = frame_for_duckdb(frame)
+    work["_rm_pos"] = np.arange(len(frame), dtype=np.int64)
+    con = duckdb.connect()
+    try:
+        register_codebook(con)
+        con.register("_rm_frame", work)
+        sql = staging_sql("_rm_frame", relation_columns(con, "_rm_frame"), line="_line",
+                          keep=["_rm_pos"])
+        staged = con.execute(f"SELECT * FROM ({sql}) ORDER BY _rm_pos").df()
+    finally:
+        con.close()
+    bad = staged["_reason"].notna().to_numpy()
+    if not allow_duplicate_ids:
+        dup = staged["event_id"].duplicated(keep="first").to_numpy() & ~bad
+        if dup.any():
+            staged.loc[dup, "_reason"] = "duplicated event_id within the batch (first occurrence kept)"
+            staged.loc[dup, "_column"] = "event_id"
+            staged.loc[dup, "_value"] = staged.loc[dup, "event_id"]
+            bad = bad | dup
+    valid = to_canonical_dtypes(staged.loc[~bad, list(EVENT_COLUMNS)])
+    valid.index = frame.index[staged.loc[~bad, "_rm_pos"].to_numpy()]
     if bad.any():
-        rej_rows = ev.loc[bad]
-        values = []
-        for label, col in zip(rej_rows.index, column[bad]):
-            v = frame.at[label, col] if col in frame.columns else None
-            values.append(None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
-        rejects = pd.DataFrame(
-            {
-                "line": pd.array(_labels_as_lines(rej_rows.index), dtype="Int64"),
-                "source_event_id": rej_rows["source_event_id"].astype("string").to_numpy(),
-                "column": column[bad].to_numpy(),
-                "value": pd.array(values, dtype="string"),
-                "reason": reason[bad].to_numpy(),
-                "raw": pd.array([pd.NA] * int(bad.sum()), dtype="string"),
-            }
-        ).astype({"source_event_id": "string", "column": "string", "reason": "string"})
+        rej = staged.loc[bad]
+        rejects = pd.DataFrame({
+            "line": pd.array(rej["_line"], dtype="Int64"),
+            "source_event_id": pd.array(rej["source_event_id"], dtype="string"),
+            "column": pd.array(rej["_column"], dtype="string"),
+            "value": pd.array(rej["_value"], dtype="string"),
+            "reason": pd.array(rej["_reason"], dtype="string"),
+            "raw": pd.array([pd.NA] * len(rej), dtype="string"),
+        })
     else:
         rejects = empty_rejects()
     return ValidationResult(valid=valid, rejects=rejects)
@@ -443,6 +554,32 @@ def _labels_as_lines(index: pd.Index) -> list[object]:
         except (TypeError, ValueError):
             out.append(pd.NA)
     return out
+
+
+def frame_for_duckdb(frame: pd.DataFrame) -> pd.DataFrame:
+    """The schema columns of ``frame`` in plain dtypes DuckDB scans, plus ``_line``.
+
+    ``_line`` comes from a ``_line`` column when the frame has one, else from the index labels
+    (readers index rows by their 1-based line in the file). A reader's own ``_reason``,
+    ``_column`` and ``_value`` columns are kept.
+    """
+    present = [c for c in frame.columns
+               if c in EVENT_DTYPES or c in ("_reason", "_column", "_value")]
+    data = {c: _for_duckdb(frame[c]) for c in present}
+    lines = frame["_line"] if "_line" in frame.columns else _labels_as_lines(frame.index)
+    data["_line"] = pd.array(lines, dtype="Int64")
+    return pd.DataFrame(data, index=pd.RangeIndex(len(frame)))
+
+
+def _for_duckdb(col: pd.Series) -> pd.Series:
+    """Plain numpy/object columns for DuckDB's pandas scan (extension dtypes vary by version)."""
+    if col.dtype.kind in "biufM":
+        return col
+    if isinstance(col.dtype, pd.StringDtype) or col.dtype == object:
+        return col.astype(object).where(col.notna(), None)
+    if pd.api.types.is_extension_array_dtype(col.dtype):
+        return col.astype(object).where(col.notna(), None)
+    return col
 
 
 def check_events(frame: pd.DataFrame) -> pd.DataFrame:

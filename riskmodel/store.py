@@ -43,7 +43,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from riskmodel.events import EVENT_COLUMNS, EVENT_DTYPES, empty_events, validate_events
+from riskmodel.events import EVENT_COLUMNS, EVENT_DTYPES, empty_events, register_codebook
 from riskmodel.exceptions import ConfigurationError, StoreError
 
 __all__ = ["EventStore", "IngestReport", "parse_dyad", "STORE_ENV", "DEFAULT_STORE"]
@@ -169,6 +169,7 @@ class EventStore:
         self._lock = threading.RLock()
         if not read_only:
             self._create_tables()
+        register_codebook(self._con)
 
     # ------------------------------------------------------------------ schema
     def _create_tables(self) -> None:
@@ -280,8 +281,8 @@ class EventStore:
         total = IngestReport()
         items = expand_inputs(paths)
         for i, item in enumerate(items, 1):
-            digest = file_sha256(item)
-            report = self._write_batch(kind, item.origin, digest, reader(item, **options))
+            report = self._write_batch(kind, item.origin, lambda it=item: it.sha256 or
+                                       file_sha256(it), reader(item, **options))
             total += report
             if progress is not None:
                 c = report.counts()
@@ -289,23 +290,39 @@ class EventStore:
                          f"{c['stored']}, duplicates {c['duplicates']}, rejected {c['rejected']}")
         return total
 
-    def _write_batch(self, kind: str, origin: str, sha256: str | None,
+    def _write_batch(self, kind: str, origin: str,
+                     sha256: str | Callable[[], str] | None,
                      chunks: Iterator[Any]) -> IngestReport:
+        """Stage every chunk of one input, then store it in the same transaction."""
         from riskmodel import __version__
 
         if self.read_only:
             raise StoreError(f"The store {self.path} is open read-only; open it without "
                              "read_only=True to add events.")
         started = datetime.now(timezone.utc).replace(tzinfo=None)
-        counts = {"read": 0, "stored": 0, "duplicates": 0, "rejected": 0}
         con = self._con
         with self._lock:
             con.execute("BEGIN TRANSACTION")
             try:
                 batch_id = con.execute(
                     "SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchall()[0][0]
+                n_read = n_reader_rejects = 0
+                staged = False
                 for chunk in chunks:
-                    self._write_chunk(batch_id, chunk, counts)
+                    self._stage_chunk(batch_id, chunk, append=staged)
+                    staged = True
+                    n_read += chunk.n_read
+                    n_reader_rejects += len(chunk.rejects)
+                n_rows, n_bad, stored = self._store_staged(batch_id) if staged else (0, 0, 0)
+                if n_rows + n_reader_rejects != n_read:
+                    raise StoreError(
+                        f"Reader accounting mismatch for {origin}: {n_read} rows read but "
+                        f"{n_rows} events and {n_reader_rejects} rejects produced.")
+                counts = {"read": n_read, "stored": stored,
+                          "duplicates": n_rows - n_bad - stored,
+                          "rejected": n_bad + n_reader_rejects}
+                if callable(sha256):
+                    sha256 = sha256()  # known once the reader has read its input to the end
                 con.execute(
                     "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [batch_id, kind, origin, sha256, counts["read"], counts["stored"],
@@ -316,56 +333,68 @@ class EventStore:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-        if counts["read"] != counts["stored"] + counts["duplicates"] + counts["rejected"]:
-            raise StoreError(f"Accounting mismatch for {origin}: {counts}")  # pragma: no cover
+            finally:
+                con.execute("DROP TABLE IF EXISTS _staged")
         return IngestReport(**counts, batches=[{"batch_id": int(batch_id), "kind": kind,
                                                 "origin": origin, "sha256": sha256, **counts}])
 
-    def _write_chunk(self, batch_id: int, chunk: Any, counts: dict[str, int]) -> None:
+    def _stage_chunk(self, batch_id: int, chunk: Any, *, append: bool) -> None:
+        """Convert and check one chunk in SQL into the temporary table ``_staged``."""
+        from riskmodel.events import frame_for_duckdb, relation_columns, staging_sql
+
         con = self._con
-        result = validate_events(chunk.events, allow_duplicate_ids=True)
-        rejects = pd.concat([r for r in (chunk.rejects, result.rejects) if len(r)]) \
-            if len(chunk.rejects) or len(result.rejects) else None
-        valid = result.valid
-        n_valid = len(valid)
-        inserted = 0
-        if n_valid:
-            table = pa.Table.from_pandas(valid[list(EVENT_COLUMNS)], preserve_index=False)
-            con.register("_incoming", table)
-            try:
-                before = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
-                cols = ", ".join(EVENT_COLUMNS)
-                con.execute(
-                    f"""
-                    INSERT INTO events
-                    SELECT {cols}, ? AS batch_id FROM (
-                      SELECT *, row_number() OVER (PARTITION BY event_id) AS _k
-                      FROM _incoming
-                    ) AS i
-                    WHERE _k = 1 AND NOT EXISTS (
-                      SELECT 1 FROM events e WHERE e.event_id = i.event_id)
-                    """,
-                    [batch_id],
-                )
-                after = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
-                inserted = int(after - before)
-            finally:
-                con.unregister("_incoming")
-        n_rej = 0
-        if rejects is not None and len(rejects):
-            rej = rejects.reset_index(drop=True).copy()
-            rej.insert(0, "batch_id", batch_id)
-            con.register("_rejects", pa.Table.from_pandas(rej, preserve_index=False))
-            try:
-                con.execute('INSERT INTO rejects SELECT batch_id, line, source_event_id, "column",'
-                            " value, reason, raw FROM _rejects")
-            finally:
-                con.unregister("_rejects")
-            n_rej = len(rej)
-        counts["read"] += chunk.n_read
-        counts["stored"] += inserted
-        counts["duplicates"] += n_valid - inserted
-        counts["rejected"] += n_rej
+        registered = []
+        try:
+            if chunk.sql is not None:
+                con.register("_raw", chunk.events)
+                registered.append("_raw")
+                for name, table in chunk.tables.items():
+                    con.register(name, table)
+                    registered.append(name)
+                relation = f"({chunk.sql})"
+            else:
+                con.register("_frame", frame_for_duckdb(chunk.events))
+                registered.append("_frame")
+                relation = "_frame"
+            columns = relation_columns(con, relation)
+            sql = staging_sql(relation, columns, line="_line" if "_line" in columns else None)
+            if append:
+                con.execute(f"INSERT INTO _staged {sql}")
+            else:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {sql}")
+            if len(chunk.rejects):
+                rej = chunk.rejects.reset_index(drop=True)
+                con.register("_reader_rejects", pa.Table.from_pandas(rej, preserve_index=False))
+                registered.append("_reader_rejects")
+                con.execute('INSERT INTO rejects SELECT ?, line, source_event_id, "column", '
+                            "value, reason, raw FROM _reader_rejects", [batch_id])
+        finally:
+            for name in registered:
+                con.unregister(name)
+
+    def _store_staged(self, batch_id: int) -> tuple[int, int, int]:
+        """Insert the staged batch: rejects with reasons, new events once each.
+
+        Returns rows staged, rows rejected and rows stored.
+        """
+        con = self._con
+        n_rows, n_bad, n_ids = con.execute(
+            "SELECT count(*), count(_reason), count(DISTINCT event_id) FILTER "
+            "(WHERE _reason IS NULL) FROM _staged").fetchall()[0]
+        con.execute('INSERT INTO rejects SELECT ?, _line, source_event_id, _column, _value, '
+                    "_reason, NULL FROM _staged WHERE _reason IS NOT NULL", [batch_id])
+        cols = ", ".join(EVENT_COLUMNS)
+        # Repeated ids within the batch: keep the first line (skipped when there are none).
+        rows = "SELECT * FROM _staged WHERE _reason IS NULL"
+        if n_ids < n_rows - n_bad:
+            rows += " QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _line) = 1"
+        before = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+        if before:
+            rows = (f"SELECT * FROM ({rows}) AS i WHERE NOT EXISTS "
+                    "(SELECT 1 FROM events AS e WHERE e.event_id = i.event_id)")
+        con.execute(f"INSERT INTO events SELECT {cols}, ? AS batch_id FROM ({rows})", [batch_id])
+        stored = con.execute("SELECT count(*) FROM events").fetchall()[0][0] - before
+        return int(n_rows), int(n_bad), int(stored)
 
     # ------------------------------------------------------------------ reads
     def count(self) -> int:

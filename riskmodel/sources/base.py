@@ -21,9 +21,10 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pandas as pd
+import pyarrow as pa
 
 from riskmodel.events import REJECT_COLUMNS, empty_rejects
 from riskmodel.exceptions import ConfigurationError, SourceFormatError
@@ -51,26 +52,65 @@ class Chunk:
 
     Attributes
     ----------
-    events : pandas.DataFrame
-        Rows mapped into the canonical event schema (not yet validated by the store).
+    events : pandas.DataFrame or pyarrow.Table
+        Rows mapped into the canonical event schema (not yet validated by the store); the
+        index (or a ``_line`` column) holds 1-based line numbers. When ``sql`` is given, a
+        table of raw fields instead, which ``sql`` maps.
     rejects : pandas.DataFrame
         Rows that could not be parsed, with :data:`riskmodel.events.REJECT_COLUMNS`.
     n_read : int
         Data rows consumed from the file for this chunk.
+    sql : str, optional
+        A DuckDB ``SELECT`` over the relation ``_raw`` (the ``events`` table) that yields
+        canonical column names, optionally ``_line`` and a reader's own ``_reason``,
+        ``_column`` and ``_value`` for rows it rejects. Lets a reader map and validate
+        in the database, which is much faster for large files than pandas.
+    tables : dict, optional
+        Small lookup tables (name -> pyarrow.Table) that ``sql`` joins.
     """
 
-    events: pd.DataFrame
+    events: pd.DataFrame | pa.Table
     rejects: pd.DataFrame = field(default_factory=empty_rejects)
     n_read: int = -1
+    sql: str | None = None
+    tables: dict[str, pa.Table] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        n_events = self.events.num_rows if isinstance(self.events, pa.Table) else len(self.events)
         if self.n_read < 0:
-            self.n_read = len(self.events) + len(self.rejects)
-        if self.n_read != len(self.events) + len(self.rejects):
+            self.n_read = n_events + len(self.rejects)
+        if self.n_read != n_events + len(self.rejects):
             raise AssertionError(
-                f"reader accounting broken: n_read={self.n_read} but {len(self.events)} events "
+                f"reader accounting broken: n_read={self.n_read} but {n_events} events "
                 f"+ {len(self.rejects)} rejects"
             )
+
+
+class _HashingReader(io.RawIOBase):
+    """Wraps a binary stream and hashes every byte read, in order, from the start."""
+
+    def __init__(self, raw: IO[bytes], owner: InputFile) -> None:
+        self._raw = raw
+        self._owner = owner
+        self._digest = hashlib.sha256()
+        owner._hash_state.clear()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        if n:
+            self._digest.update(data)
+        else:
+            self._owner._hash_state["sha256"] = self._digest.hexdigest()
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 @dataclass(frozen=True)
@@ -87,6 +127,12 @@ class InputFile:
 
     path: Path
     member: str | None = None
+    _hash_state: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def sha256(self) -> str | None:
+        """Checksum of the bytes, known once the last opened stream was read to its end."""
+        return self._hash_state.get("sha256")
 
     @property
     def origin(self) -> str:
@@ -94,12 +140,16 @@ class InputFile:
         return f"{self.path}!{self.member}" if self.member else str(self.path)
 
     def open_binary(self) -> IO[bytes]:
-        """Open the input for binary reading (zip members are streamed, not extracted)."""
+        """Open the input for binary reading (zip members are streamed, not extracted).
+
+        The bytes read are hashed on the way: after a reader has read the stream to its end,
+        :attr:`sha256` holds the input's checksum without a second pass over the file.
+        """
         if self.member is None:
-            return open(self.path, "rb")
+            return io.BufferedReader(_HashingReader(open(self.path, "rb"), self), 1 << 20)
         try:
             archive = zipfile.ZipFile(self.path)
-            return archive.open(self.member)
+            return io.BufferedReader(_HashingReader(archive.open(self.member), self), 1 << 20)
         except (zipfile.BadZipFile, EOFError, OSError) as exc:
             raise SourceFormatError(
                 f"cannot read zip archive ({exc}). The file is truncated or not a zip file; "

@@ -53,12 +53,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from riskmodel.events import empty_rejects, make_event_id
+from riskmodel.events import empty_rejects
 from riskmodel.exceptions import SourceFormatError
 from riskmodel.sources.base import Chunk, InputFile, make_rejects, register_reader
 
 __all__ = ["GDELT1_COLUMNS", "GDELT1_BACKFILE_COLUMNS", "GDELT2_COLUMNS", "read_gdelt1",
-           "read_gdelt2", "map_gdelt_frame"]
+           "read_gdelt2"]
 
 
 def _actor_block(n: int) -> list[str]:
@@ -215,9 +215,8 @@ def _parse_block(block: bytes, first_line: int, n_lines: int,
     rej_lines: list[int] = []
     rej_reasons: list[str] = []
     rej_raw: list[str | None] = []
-    rej_fields: list[str | None] = []
     # Bytes that are not UTF-8: reject those lines, parse the rest.
-    kept_lines: np.ndarray | None = None
+    line_map = np.arange(first_line, first_line + n_lines, dtype=np.int64)
     try:
         block.decode("utf-8")
     except UnicodeDecodeError:
@@ -231,186 +230,133 @@ def _parse_block(block: bytes, first_line: int, n_lines: int,
             except UnicodeDecodeError as exc:
                 keep[i] = False
                 rej_lines.append(first_line + i)
-                rej_reasons.append(f"bytes that are not UTF-8 at column offset {exc.start}; "
-                                   "re-encode the file as UTF-8")
+                rej_reasons.append(f"bytes that are not UTF-8 (at byte {exc.start} of the line);"
+                                   " re-encode the file as UTF-8")
                 rej_raw.append(raw.decode("utf-8", errors="replace"))
-                rej_fields.append(None)
         block = b"\n".join(good) + b"\n" if good else b""
-        kept_lines = np.flatnonzero(keep) + first_line
+        line_map = line_map[keep]
 
     names = layouts[layout_n]
+    include = [c for c in NEEDED if c in names]
     invalid: list[tuple[int | None, int, str]] = []
+    table = _parse_csv(block, names, include, invalid, threads=True) if block else None
+    if invalid and any(number is None for number, _, _ in invalid):
+        invalid.clear()  # line numbers of bad rows need the single-threaded parser
+        table = _parse_csv(block, names, include, invalid, threads=False)
 
-    def handler(row: Any) -> str:
-        invalid.append((row.number, row.actual_columns, row.text))
-        return "skip"
-
-    table = None
-    if block:
-        read_opts = pacsv.ReadOptions(column_names=list(names), use_threads=False,
-                                      block_size=max(len(block) + 1, 1 << 20))
-        parse_opts = pacsv.ParseOptions(delimiter="\t", quote_char=False, double_quote=False,
-                                        escape_char=False, newlines_in_values=False,
-                                        ignore_empty_lines=False, invalid_row_handler=handler)
-        include = [c for c in NEEDED if c in names]
-        conv = pacsv.ConvertOptions(column_types={c: pa.string() for c in include},
-                                    include_columns=include, strings_can_be_null=False)
-        table = pacsv.read_csv(io.BytesIO(block), read_options=read_opts,
-                               parse_options=parse_opts, convert_options=conv)
-    # Line numbers of the rows pyarrow kept.
-    line_map = kept_lines if kept_lines is not None else np.arange(first_line,
-                                                                   first_line + n_lines)
-    bad_pos = np.array(sorted(n - 1 for n, _, _ in invalid if n is not None), dtype=np.int64)
     keep_mask = np.ones(len(line_map), dtype=bool)
-    if len(bad_pos):
-        keep_mask[bad_pos] = False
-    good_lines = line_map[keep_mask]
-
-    frames = []
-    if table is not None and table.num_rows:
-        frame = table.to_pandas()
-        frame.index = pd.Index(good_lines[: len(frame)], name="line")
-        frames.append(frame)
     alt_rows: dict[int, list[tuple[int, list[str]]]] = {}
     for number, ncols, text in invalid:
-        line = int(line_map[number - 1]) if number is not None else -1
+        line = int(line_map[number - 1])
+        keep_mask[number - 1] = False
         if ncols in layouts and ncols != layout_n:
             alt_rows.setdefault(ncols, []).append((line, text.split("\t")))
-        elif ncols == 1 and not text.strip():
-            rej_lines.append(line)
-            rej_reasons.append("empty line")
-            rej_raw.append(text)
-            rej_fields.append(None)
         else:
             expected = " or ".join(str(n) for n in sorted(layouts, reverse=True))
             rej_lines.append(line)
             rej_reasons.append(f"expected {expected} tab-separated columns, found {ncols}")
             rej_raw.append(text)
-            rej_fields.append(None)
+    tables = []
+    if table is not None and table.num_rows:
+        tables.append(table.append_column("_line", pa.array(line_map[keep_mask])))
     for ncols, rows in alt_rows.items():
         cols = layouts[ncols]
-        alt = pd.DataFrame([r for _, r in rows], columns=list(cols),
-                           index=pd.Index([ln for ln, _ in rows], name="line"))
-        frames.append(alt[[c for c in NEEDED if c in cols]])
-    if frames:
-        raw = pd.concat(frames) if len(frames) > 1 else frames[0]
-        if len(frames) > 1:
-            raw = raw.sort_index()
+        data = {c: pa.array([r[cols.index(c)] if c in cols else "" for _, r in rows],
+                            pa.string()) for c in include}
+        data["_line"] = pa.array([ln for ln, _ in rows], pa.int64())
+        tables.append(pa.table(data))
+    if tables:
+        raw = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     else:
-        raw = pd.DataFrame(columns=list(NEEDED), index=pd.Index([], name="line"))
-    events, parse_rejects = map_gdelt_frame(raw, source)
-    reader_rejects = make_rejects(rej_lines, rej_reasons, raws=rej_raw, columns=rej_fields)
-    rejects = pd.concat([r for r in (reader_rejects, parse_rejects) if len(r)]) \
-        if len(reader_rejects) or len(parse_rejects) else empty_rejects()
-    return Chunk(events=events, rejects=rejects.reset_index(drop=True),
-                 n_read=len(events) + len(rejects))
+        raw = pa.table({**{c: pa.array([], pa.string()) for c in include},
+                        "_line": pa.array([], pa.int64())})
+    rejects = make_rejects(rej_lines, rej_reasons, raws=rej_raw) if rej_lines else empty_rejects()
+    return Chunk(events=raw, rejects=rejects, n_read=raw.num_rows + len(rejects),
+                 sql=_mapping_sql(source, "SOURCEURL" in include),
+                 tables=_state_lookups(raw))
 
 
-def _blank_to_na(s: pd.Series) -> pd.Series:
-    s = s.astype("string")
-    return s.mask(s == "")
+def _parse_csv(block: bytes, names: tuple[str, ...], include: list[str],
+               invalid: list[tuple[int | None, int, str]], *, threads: bool) -> pa.Table:
+    def handler(row: Any) -> str:
+        invalid.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    read_opts = pacsv.ReadOptions(column_names=list(names), use_threads=threads,
+                                  block_size=max(len(block) // 4, 1 << 20) if threads else
+                                  len(block) + 1)
+    parse_opts = pacsv.ParseOptions(delimiter="\t", quote_char=False, double_quote=False,
+                                    escape_char=False, newlines_in_values=False,
+                                    ignore_empty_lines=False, invalid_row_handler=handler)
+    conv = pacsv.ConvertOptions(column_types={c: pa.string() for c in include},
+                                include_columns=include, strings_can_be_null=False)
+    return pacsv.read_csv(io.BytesIO(block), read_options=read_opts, parse_options=parse_opts,
+                          convert_options=conv)
 
 
-def map_gdelt_frame(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Map raw GDELT fields (strings, named as in the codebook) into the event schema.
+def _state_lookups(raw: pa.Table) -> dict[str, pa.Table]:
+    """Small code -> ISO3 tables for the codes present in this chunk."""
+    import pyarrow.compute as pc
 
-    Parameters
-    ----------
-    raw : pandas.DataFrame
-        Columns named as in :data:`GDELT2_COLUMNS` (at least :data:`NEEDED`; ``SOURCEURL``
-        may be absent), all strings; the index carries the 1-based line numbers.
-    source : {"gdelt1", "gdelt2"}
-        The ``source`` written into the events.
-
-    Returns
-    -------
-    events : pandas.DataFrame
-        Rows whose fields parse, in canonical columns (validated later by the store).
-    rejects : pandas.DataFrame
-        Rows whose date or numeric fields do not parse, with the field and reason.
-    """
     from riskmodel.codes.states import to_iso3
 
-    n = len(raw)
-    idx = raw.index
-    col = {c: (_blank_to_na(raw[c]) if c in raw.columns else
-               pd.Series(pd.NA, index=idx, dtype="string")) for c in NEEDED}
-    problems: list[tuple[np.ndarray, str, str]] = []
+    out = {}
+    for name, columns, scheme in (("_gdelt_cameo", ("Actor1CountryCode", "Actor2CountryCode"),
+                                   "cameo"),
+                                  ("_gdelt_fips", ("ActionGeo_CountryCode",), "fips")):
+        values = pa.chunked_array([c for col in columns for c in raw.column(col).chunks],
+                                  type=pa.string()) if raw.num_rows else pa.array([], pa.string())
+        uniq = pc.unique(values).to_pylist() if len(values) else []
+        codes = [u for u in uniq if u]
+        iso = to_iso3(pd.Series(codes, dtype="string"), scheme) if codes else pd.Series(
+            [], dtype="string")
+        out[name] = pa.table({"code": pa.array(codes, pa.string()),
+                              "iso3": pa.array(iso.astype(object).where(iso.notna(), None)
+                                               .tolist(), pa.string())})
+    return out
 
-    date = pd.to_datetime(col["SQLDATE"], format="%Y%m%d", errors="coerce")
-    problems.append((date.isna().to_numpy(), "SQLDATE", "expected a date as YYYYMMDD"))
-    added_txt = col["DATEADDED"]
-    long_form = added_txt.str.len() == 14
-    added = pd.Series(pd.NaT, index=idx, dtype="datetime64[s]")
-    if long_form.any():
-        added[long_form.fillna(False)] = pd.to_datetime(added_txt[long_form.fillna(False)],
-                                                        format="%Y%m%d%H%M%S", errors="coerce")
-    short = (~long_form).fillna(True)
-    if short.any():
-        added[short] = pd.to_datetime(added_txt[short], format="%Y%m%d", errors="coerce")
-    problems.append((added.isna().to_numpy(), "DATEADDED",
-                     "expected YYYYMMDD (GDELT 1.0) or YYYYMMDDHHMMSS (GDELT 2.0)"))
 
-    def number(name: str, required: bool) -> pd.Series:
-        values = pd.to_numeric(col[name], errors="coerce")
-        bad = values.isna() & col[name].notna()
-        if required:
-            bad = bad | col[name].isna()
-        problems.append((bad.to_numpy(), name, "expected a number"))
-        return values
-
-    root = number("EventRootCode", True)
-    quad = number("QuadClass", True)
-    goldstein = number("GoldsteinScale", True)
-    mentions = number("NumMentions", False)
-    lat = number("ActionGeo_Lat", False)
-    lon = number("ActionGeo_Long", False)
-
-    bad_any = np.zeros(n, dtype=bool)
-    rej_lines, rej_reasons, rej_fields, rej_values = [], [], [], []
-    for mask, field, why in problems:
-        take = mask & ~bad_any
-        if take.any():
-            positions = np.flatnonzero(take)
-            rej_lines.extend(int(x) for x in idx[positions])
-            rej_reasons.extend([why] * len(positions))
-            rej_fields.extend([field] * len(positions))
-            rej_values.extend(col[field].iloc[positions].astype(object).where(
-                col[field].iloc[positions].notna(), None).tolist())
-            bad_any |= take
-    ids = col["GLOBALEVENTID"]
-    rejects = make_rejects(rej_lines, rej_reasons, columns=rej_fields, values=rej_values,
-                           source_event_ids=ids[bad_any].astype(object).where(
-                               ids[bad_any].notna(), None).tolist())
-    ok = ~bad_any
-    sel = (lambda s: s[ok]) if bad_any.any() else (lambda s: s)
-    weight = sel(mentions)
-    events = pd.DataFrame(
-        {
-            "event_id": make_event_id(source, sel(ids)),
-            "source": pd.Series(source, index=sel(ids).index, dtype="string"),
-            "source_event_id": sel(ids),
-            "date": sel(date).astype("datetime64[s]"),
-            "available_at": sel(added).astype("datetime64[s]"),
-            "actor1_name": sel(col["Actor1Name"]),
-            "actor1_code": sel(col["Actor1Code"]),
-            "actor1_state": to_iso3(sel(col["Actor1CountryCode"]), "cameo"),
-            "actor1_type": sel(col["Actor1Type1Code"]),
-            "actor1_id": sel(col["Actor1KnownGroupCode"]),
-            "actor2_name": sel(col["Actor2Name"]),
-            "actor2_code": sel(col["Actor2Code"]),
-            "actor2_state": to_iso3(sel(col["Actor2CountryCode"]), "cameo"),
-            "actor2_type": sel(col["Actor2Type1Code"]),
-            "actor2_id": sel(col["Actor2KnownGroupCode"]),
-            "cameo_code": sel(col["EventCode"]),
-            "cameo_root": sel(root),
-            "quad_class": sel(quad),
-            "goldstein": sel(goldstein).astype("float64"),
-            "location_state": to_iso3(sel(col["ActionGeo_CountryCode"]), "fips"),
-            "latitude": sel(lat).astype("float64"),
-            "longitude": sel(lon).astype("float64"),
-            "weight": weight.where(weight > 0, 1.0).fillna(1.0).astype("float64"),
-            "url": sel(col["SOURCEURL"]),
-        }
-    )
-    return events, rejects
+def _mapping_sql(source: str, has_url: bool) -> str:
+    """DuckDB SQL mapping raw GDELT fields (relation ``_raw``) into the event schema."""
+    date = "try_strptime(r.SQLDATE, '%Y%m%d')"
+    added = ("CASE WHEN length(r.DATEADDED) = 14 THEN try_strptime(r.DATEADDED, '%Y%m%d%H%M%S')"
+             " ELSE try_strptime(r.DATEADDED, '%Y%m%d') END")
+    numbers = {
+        "EventRootCode": "TRY_CAST(r.EventRootCode AS INTEGER)",
+        "QuadClass": "TRY_CAST(r.QuadClass AS INTEGER)",
+        "GoldsteinScale": "TRY_CAST(r.GoldsteinScale AS DOUBLE)",
+        "NumMentions": "TRY_CAST(r.NumMentions AS DOUBLE)",
+        "ActionGeo_Lat": "TRY_CAST(r.ActionGeo_Lat AS DOUBLE)",
+        "ActionGeo_Long": "TRY_CAST(r.ActionGeo_Long AS DOUBLE)",
+    }
+    checks = [("GLOBALEVENTID", "r.GLOBALEVENTID = '' AND r.SQLDATE = '' AND r.EventCode = ''",
+               "empty line"),
+              ("SQLDATE", f"r.SQLDATE <> '' AND {date} IS NULL", "expected a date as YYYYMMDD"),
+              ("DATEADDED", f"r.DATEADDED <> '' AND {added} IS NULL",
+               "expected YYYYMMDD (GDELT 1.0) or YYYYMMDDHHMMSS (GDELT 2.0)")]
+    checks += [(f, f"r.{f} <> '' AND {expr} IS NULL", "expected a number")
+               for f, expr in numbers.items()]
+    reason = " ".join(f"WHEN {cond} THEN '{why}'" for _, cond, why in checks)
+    column = " ".join(f"WHEN {cond} THEN '{f}'" for f, cond, _ in checks)
+    value = " ".join(f"WHEN {cond} THEN r.{f}" for f, cond, _ in checks)
+    url = "r.SOURCEURL" if has_url else "CAST(NULL AS VARCHAR)"
+    return f"""
+        SELECT r._line AS _line, '{source}' AS source, r.GLOBALEVENTID AS source_event_id,
+          {date} AS date, {added} AS available_at,
+          r.Actor1Name AS actor1_name, r.Actor1Code AS actor1_code, s1.iso3 AS actor1_state,
+          r.Actor1Type1Code AS actor1_type, r.Actor1KnownGroupCode AS actor1_id,
+          r.Actor2Name AS actor2_name, r.Actor2Code AS actor2_code, s2.iso3 AS actor2_state,
+          r.Actor2Type1Code AS actor2_type, r.Actor2KnownGroupCode AS actor2_id,
+          r.EventCode AS cameo_code, {numbers['EventRootCode']} AS cameo_root,
+          {numbers['QuadClass']} AS quad_class, {numbers['GoldsteinScale']} AS goldstein,
+          g.iso3 AS location_state, {numbers['ActionGeo_Lat']} AS latitude,
+          {numbers['ActionGeo_Long']} AS longitude,
+          coalesce(CASE WHEN {numbers['NumMentions']} > 0 THEN {numbers['NumMentions']} END, 1.0)
+            AS weight,
+          {url} AS url,
+          CASE {reason} END AS _reason, CASE {column} END AS _column, CASE {value} END AS _value
+        FROM _raw AS r
+        LEFT JOIN _gdelt_cameo AS s1 ON s1.code = r.Actor1CountryCode
+        LEFT JOIN _gdelt_cameo AS s2 ON s2.code = r.Actor2CountryCode
+        LEFT JOIN _gdelt_fips AS g ON g.code = r.ActionGeo_CountryCode
+    """
