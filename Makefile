@@ -31,7 +31,7 @@ install: $(VENV)/.installed-run
 install-test: $(VENV)/.installed-test
 
 report: $(VENV)/.installed-run
-	$(BIN)/riskmodel run --out reports --workdir build/default-world
+	$(BIN)/riskmodel run --out reports
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile

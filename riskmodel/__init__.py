@@ -5,40 +5,98 @@ Data flows one way::
     sources / coding  ->  events  ->  store  ->  panel  ->  labels / features  ->  models
                       ->  evaluation  ->  plotting / reporting
 
-This module is the supported import path; everything public is listed in ``__all__``.
+This module is the supported import path; everything public is listed in ``__all__``. Names
+are imported on first use, so ``import riskmodel`` stays quick and pulls in neither the
+modelling libraries nor matplotlib until they are needed.
+
+Examples
+--------
+>>> import riskmodel as rm
+>>> store = rm.EventStore("events.duckdb")  # doctest: +SKIP
+>>> store.ingest("gdelt2", ["20180326044500.export.CSV"]).counts()  # doctest: +SKIP
+>>> panel = rm.build_panel(store, freq="W")  # doctest: +SKIP
 """
 
-from riskmodel.events import (
-    EVENT_COLUMNS,
-    SOURCES,
-    check_events,
-    validate_events,
-)
-from riskmodel.exceptions import (
-    ConfigurationError,
-    DataQualityWarning,
-    DownloadError,
-    NotFittedError,
-    RiskmodelError,
-    SchemaError,
-    SourceFormatError,
-    StoreError,
-)
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "__version__",
-    "EVENT_COLUMNS",
-    "SOURCES",
-    "check_events",
-    "validate_events",
-    "ConfigurationError",
-    "DataQualityWarning",
-    "DownloadError",
-    "NotFittedError",
-    "RiskmodelError",
-    "SchemaError",
-    "SourceFormatError",
-    "StoreError",
-]
+#: Public name -> module that defines it.
+_EXPORTS: dict[str, str] = {
+    # events and errors
+    "EVENT_COLUMNS": "riskmodel.events",
+    "SOURCES": "riskmodel.events",
+    "check_events": "riskmodel.events",
+    "validate_events": "riskmodel.events",
+    "ConfigurationError": "riskmodel.exceptions",
+    "DataQualityWarning": "riskmodel.exceptions",
+    "DownloadError": "riskmodel.exceptions",
+    "NotFittedError": "riskmodel.exceptions",
+    "RiskmodelError": "riskmodel.exceptions",
+    "SchemaError": "riskmodel.exceptions",
+    "SourceFormatError": "riskmodel.exceptions",
+    "StoreError": "riskmodel.exceptions",
+    # codes
+    "cameo_table": "riskmodel.codes.cameo",
+    "to_iso3": "riskmodel.codes.states",
+    "from_iso3": "riskmodel.codes.states",
+    # store and sources
+    "EventStore": "riskmodel.store",
+    "IngestReport": "riskmodel.store",
+    "reader_kinds": "riskmodel.sources.base",
+    # article coder
+    "ArticleCoder": "riskmodel.coding",
+    "code_article": "riskmodel.coding",
+    # panels, labels, features
+    "DyadPanel": "riskmodel.panel",
+    "build_panel": "riskmodel.panel",
+    "get_label": "riskmodel.labels",
+    "make_labels": "riskmodel.labels",
+    "make_feature_pipeline": "riskmodel.features",
+    # models
+    "ZeroBaseline": "riskmodel.models",
+    "BaseRateBaseline": "riskmodel.models",
+    "LastValueBaseline": "riskmodel.models",
+    "TrailingMeanBaseline": "riskmodel.models",
+    "ConflictologyBaseline": "riskmodel.models",
+    "LaggedLogitBaseline": "riskmodel.models",
+    "NegBinModel": "riskmodel.models",
+    "ZINBModel": "riskmodel.models",
+    "SarimaxModel": "riskmodel.models",
+    "VarModel": "riskmodel.models",
+    "HawkesModel": "riskmodel.models",
+    "EscalationClassifier": "riskmodel.models",
+    "load_model": "riskmodel.models",
+    # evaluation
+    "rolling_origin_splits": "riskmodel.evaluation",
+    "backtest": "riskmodel.evaluation",
+    "BacktestResult": "riskmodel.evaluation",
+    "select_then_holdout": "riskmodel.evaluation",
+    # reporting and the main job
+    "ReportInputs": "riskmodel.reporting",
+    "build_reports": "riskmodel.reporting",
+    "PipelineConfig": "riskmodel.pipeline",
+    "run_pipeline": "riskmodel.pipeline",
+    "run_default": "riskmodel.pipeline",
+    # bundled data
+    "simulate_world": "riskmodel.datasets",
+    "load_default_world": "riskmodel.datasets",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'riskmodel' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
