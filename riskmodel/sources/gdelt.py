@@ -322,8 +322,8 @@ def _mapping_sql(source: str, has_url: bool) -> str:
     added = ("CASE WHEN length(r.DATEADDED) = 14 THEN try_strptime(r.DATEADDED, '%Y%m%d%H%M%S')"
              " ELSE try_strptime(r.DATEADDED, '%Y%m%d') END")
     numbers = {
-        "EventRootCode": "TRY_CAST(r.EventRootCode AS INTEGER)",
-        "QuadClass": "TRY_CAST(r.QuadClass AS INTEGER)",
+        "EventRootCode": "TRY_CAST(r.EventRootCode AS TINYINT)",
+        "QuadClass": "TRY_CAST(r.QuadClass AS TINYINT)",
         "GoldsteinScale": "TRY_CAST(r.GoldsteinScale AS DOUBLE)",
         "NumMentions": "TRY_CAST(r.NumMentions AS DOUBLE)",
         "ActionGeo_Lat": "TRY_CAST(r.ActionGeo_Lat AS DOUBLE)",
