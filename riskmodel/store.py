@@ -128,6 +128,10 @@ class EventStore:
         working directory. ``":memory:"`` keeps the store in memory.
     read_only : bool, default False
         Open without write access (several readers may share a file).
+    ingest_memory_limit : str or None, default "512MB"
+        DuckDB memory limit while a batch is written to a file store: beyond it DuckDB writes
+        the batch's data to disk ahead of the commit, so ingest memory does not grow with the
+        file size. ``None`` leaves DuckDB's default (80% of RAM).
 
     Raises
     ------
@@ -144,10 +148,11 @@ class EventStore:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, ingest_memory_limit: str | None = "512MB") -> None:
         self.path = str(path) if path is not None else (os.environ.get(STORE_ENV)
                                                         or DEFAULT_STORE)
         self.read_only = read_only
+        self.ingest_memory_limit = ingest_memory_limit
         if self.path != ":memory:":
             parent = Path(self.path).expanduser().resolve().parent
             if not parent.exists() and not read_only:
@@ -168,6 +173,9 @@ class EventStore:
             raise StoreError(f"Cannot open the event store {self.path}: {exc}") from exc
         self._lock = threading.RLock()
         self._con.execute("SET enable_progress_bar = false")
+        # Queries that need an order say so; letting DuckDB drop insertion order makes bulk
+        # loads about twice as fast.
+        self._con.execute("SET preserve_insertion_order = false")
         if not read_only:
             self._create_tables()
         register_codebook(self._con)
@@ -294,7 +302,7 @@ class EventStore:
     def _write_batch(self, kind: str, origin: str,
                      sha256: str | Callable[[], str] | None,
                      chunks: Iterator[Any]) -> IngestReport:
-        """Stage every chunk of one input, then store it in the same transaction."""
+        """Stage and store every chunk of one input in one transaction with its provenance."""
         from riskmodel import __version__
 
         if self.read_only:
@@ -302,19 +310,25 @@ class EventStore:
                              "read_only=True to add events.")
         started = datetime.now(timezone.utc).replace(tzinfo=None)
         con = self._con
+        limit = self.ingest_memory_limit if self.path != ":memory:" else None
         with self._lock:
+            if limit:
+                con.execute(f"SET memory_limit = '{limit}'")
             con.execute("BEGIN TRANSACTION")
             try:
                 batch_id = con.execute(
                     "SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchall()[0][0]
-                n_read = n_reader_rejects = 0
-                staged = False
+                n_read = n_reader_rejects = n_rows = n_bad = stored = 0
                 for chunk in chunks:
-                    self._stage_chunk(batch_id, chunk, append=staged)
-                    staged = True
+                    # Chunk by chunk, so memory does not grow with the file; the transaction
+                    # still makes the whole file one batch.
+                    self._stage_chunk(batch_id, chunk)
+                    rows, bad, new = self._store_staged(batch_id)
+                    n_rows += rows
+                    n_bad += bad
+                    stored += new
                     n_read += chunk.n_read
                     n_reader_rejects += len(chunk.rejects)
-                n_rows, n_bad, stored = self._store_staged(batch_id) if staged else (0, 0, 0)
                 if n_rows + n_reader_rejects != n_read:
                     raise StoreError(
                         f"Reader accounting mismatch for {origin}: {n_read} rows read but "
@@ -336,10 +350,12 @@ class EventStore:
                 raise
             finally:
                 con.execute("DROP TABLE IF EXISTS _staged")
+                if limit:
+                    con.execute("RESET memory_limit")
         return IngestReport(**counts, batches=[{"batch_id": int(batch_id), "kind": kind,
                                                 "origin": origin, "sha256": sha256, **counts}])
 
-    def _stage_chunk(self, batch_id: int, chunk: Any, *, append: bool) -> None:
+    def _stage_chunk(self, batch_id: int, chunk: Any) -> None:
         """Convert and check one chunk in SQL into the temporary table ``_staged``."""
         from riskmodel.events import frame_for_duckdb, relation_columns, staging_sql
 
@@ -359,10 +375,7 @@ class EventStore:
                 relation = "_frame"
             columns = relation_columns(con, relation)
             sql = staging_sql(relation, columns, line="_line" if "_line" in columns else None)
-            if append:
-                con.execute(f"INSERT INTO _staged {sql}")
-            else:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {sql}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {sql}")
             if len(chunk.rejects):
                 rej = chunk.rejects.reset_index(drop=True)
                 con.register("_reader_rejects", pa.Table.from_pandas(rej, preserve_index=False))
@@ -374,7 +387,7 @@ class EventStore:
                 con.unregister(name)
 
     def _store_staged(self, batch_id: int) -> tuple[int, int, int]:
-        """Insert the staged batch: rejects with reasons, new events once each.
+        """Insert the staged chunk: rejects with reasons, new events once each.
 
         Returns rows staged, rows rejected and rows stored.
         """

@@ -107,7 +107,7 @@ _LAYOUTS: dict[str, dict[int, tuple[str, ...]]] = {
 }
 
 #: Bytes per block read from the input (a block is split at its last newline).
-BLOCK_BYTES = 32 << 20
+BLOCK_BYTES = 8 << 20
 
 
 @register_reader("gdelt1")
@@ -215,11 +215,15 @@ def _parse_block(block: bytes, first_line: int, n_lines: int,
     rej_lines: list[int] = []
     rej_reasons: list[str] = []
     rej_raw: list[str | None] = []
-    # Bytes that are not UTF-8: reject those lines, parse the rest.
     line_map = np.arange(first_line, first_line + n_lines, dtype=np.int64)
+    names = layouts[layout_n]
+    include = [c for c in NEEDED if c in names]
+    invalid: list[tuple[int | None, int, str]] = []
     try:
-        block.decode("utf-8")
-    except UnicodeDecodeError:
+        table = _parse_csv(block, names, include, invalid, threads=True)
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        # Bytes that are not UTF-8 (pyarrow checks the fields it converts): reject those
+        # lines, parse the rest.
         lines = block.split(b"\n")[:n_lines]
         good = []
         keep = np.ones(n_lines, dtype=bool)
@@ -235,11 +239,8 @@ def _parse_block(block: bytes, first_line: int, n_lines: int,
                 rej_raw.append(raw.decode("utf-8", errors="replace"))
         block = b"\n".join(good) + b"\n" if good else b""
         line_map = line_map[keep]
-
-    names = layouts[layout_n]
-    include = [c for c in NEEDED if c in names]
-    invalid: list[tuple[int | None, int, str]] = []
-    table = _parse_csv(block, names, include, invalid, threads=True) if block else None
+        invalid.clear()
+        table = _parse_csv(block, names, include, invalid, threads=True) if block else None
     if invalid and any(number is None for number, _, _ in invalid):
         invalid.clear()  # line numbers of bad rows need the single-threaded parser
         table = _parse_csv(block, names, include, invalid, threads=False)
