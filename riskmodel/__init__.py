@@ -47,6 +47,11 @@ _EXPORTS: dict[str, str] = {
     "EventStore": "riskmodel.store",
     "IngestReport": "riskmodel.store",
     "reader_kinds": "riskmodel.sources.base",
+    "fetch_gdelt1": "riskmodel.sources.download",
+    "fetch_gdelt2": "riskmodel.sources.download",
+    "fetch_ucdp_ged": "riskmodel.sources.download",
+    "fetch_acled": "riskmodel.sources.download",
+    "FetchResult": "riskmodel.sources.download",
     # article coder
     "ArticleCoder": "riskmodel.coding",
     "code_article": "riskmodel.coding",
