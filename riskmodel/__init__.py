@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "cameo_table": "riskmodel.codes.cameo",
     "to_iso3": "riskmodel.codes.states",
     "from_iso3": "riskmodel.codes.states",
+    "state_name": "riskmodel.codes.states",
     # store and sources
     "EventStore": "riskmodel.store",
     "IngestReport": "riskmodel.store",

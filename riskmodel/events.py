@@ -565,8 +565,9 @@ def frame_for_duckdb(frame: pd.DataFrame) -> pd.DataFrame:
     """
     present = [c for c in frame.columns
                if c in EVENT_DTYPES or c in ("_reason", "_column", "_value")]
-    data = {c: _for_duckdb(frame[c]) for c in present}
-    lines = frame["_line"] if "_line" in frame.columns else _labels_as_lines(frame.index)
+    data = {c: _for_duckdb(frame[c]).reset_index(drop=True) for c in present}
+    lines = (frame["_line"].to_numpy() if "_line" in frame.columns
+             else _labels_as_lines(frame.index))
     data["_line"] = pd.array(lines, dtype="Int64")
     return pd.DataFrame(data, index=pd.RangeIndex(len(frame)))
 

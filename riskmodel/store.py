@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -287,6 +287,7 @@ class EventStore:
         from riskmodel.sources.base import expand_inputs, file_sha256, get_reader
 
         reader = get_reader(kind)
+        _check_options(kind, reader, options)
         total = IngestReport()
         items = expand_inputs(paths)
         for i, item in enumerate(items, 1):
@@ -535,6 +536,20 @@ class EventStore:
             f"SELECT count(*), coalesce(bit_xor(hash(event_id)), 0) FROM events{where}", params
         ).fetchall()[0]
         return f"{int(n):x}-{int(h) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+def _check_options(kind: str, reader: Callable[..., Any], options: Mapping[str, Any]) -> None:
+    import difflib
+    import inspect
+
+    params = [name for name, p in list(inspect.signature(reader).parameters.items())[1:]
+              if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    for key in options:
+        if key not in params:
+            near = difflib.get_close_matches(key, params, n=1)
+            raise ConfigurationError(
+                f"The {kind} reader has no option {key!r}; its options are {params}."
+                + (f" Did you mean {near[0]!r}?" if near else ""))
 
 
 def _empty_rejects() -> pd.DataFrame:

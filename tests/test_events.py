@@ -103,3 +103,26 @@ def test_helpers():
     conformed = conform_events(_rows())
     assert list(conformed.columns) == list(EVENT_COLUMNS)
     assert conformed["url"].isna().all()
+
+
+def test_frames_with_any_index_keep_rows_aligned():
+    frame = _rows()
+    frame.index = [10, 20, 30]
+    result = validate_events(frame)
+    assert result.valid["source_event_id"].tolist() == ["1", "2", "3"]
+    assert list(result.valid.index) == [10, 20, 30]
+    bad = _rows(goldstein=[-10.0, 50.0, -2.0])
+    bad.index = [7, 8, 9]
+    rejects = validate_events(bad).rejects
+    assert rejects["line"].tolist() == [8]
+    assert rejects["source_event_id"].tolist() == ["2"]
+
+
+def test_codebook_has_every_code():
+    from riskmodel.codes.cameo import cameo_table
+
+    table = cameo_table()
+    assert len(table) == 311
+    assert table.loc["106", "goldstein"] == -5.0
+    assert table.loc["195", "quad_class"] == 4
+    assert table.loc["043", "root"] == 4

@@ -233,3 +233,24 @@ def test_cli_ingest_prints_accounting_last(tmp_path, export_file):
         assert proc.returncode == 0, proc.stderr
         assert json.loads(proc.stdout.strip().splitlines()[-1]) == expected
         assert "read 6" in proc.stderr
+
+
+def test_reader_options_are_checked(export_file):
+    store = EventStore(":memory:")
+    with pytest.raises(ConfigurationError, match="block_bytes"):
+        store.ingest("gdelt2", [export_file], block_byte=10)
+    assert store.ingest("gdelt2", [export_file], block_bytes=100).stored == 6
+
+
+def test_cli_reader_options(tmp_path, export_file):
+    from riskmodel.cli.ingest import parse_options
+
+    assert parse_options(["block_bytes=4096", "mapping=gdelt2_events_reduced"]) == {
+        "block_bytes": 4096, "mapping": "gdelt2_events_reduced"}
+    with pytest.raises(ConfigurationError, match="KEY=VALUE"):
+        parse_options(["novalue"])
+    proc = subprocess.run([sys.executable, "-m", "riskmodel", "ingest", "gdelt2",
+                           str(export_file), "--store", str(tmp_path / "o.duckdb"),
+                           "-o", "block_bytes=64"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["stored"] == 6

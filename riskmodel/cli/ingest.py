@@ -31,9 +31,29 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"source layout: one of {', '.join(kinds)}")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, directories, globs or zips")
     add_store_argument(p)
+    p.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
+                   help="reader option, repeatable (e.g. -o mapping=gdelt2_events_reduced for "
+                        "gdelt2_derived); VALUE is read as JSON where it parses, else as text")
     p.add_argument("--show-rejects", type=int, default=5, metavar="N",
                    help="print up to N rejected rows with their reasons on stderr (default 5)")
     p.set_defaults(func=run)
+
+
+def parse_options(items: list[str]) -> dict[str, object]:
+    """``KEY=VALUE`` strings as reader keyword options (JSON values where they parse)."""
+    from riskmodel.exceptions import ConfigurationError
+
+    options: dict[str, object] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigurationError(
+                f"Reader option {item!r} is not KEY=VALUE, e.g. -o mapping=gdelt2_events_reduced.")
+        try:
+            options[key.strip()] = json.loads(value)
+        except ValueError:
+            options[key.strip()] = value
+    return options
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,8 +63,9 @@ def run(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    options = parse_options(args.option)
     with EventStore(store_path(args.store)) as store:
-        report = store.ingest(args.kind, args.paths, progress=progress)
+        report = store.ingest(args.kind, args.paths, progress=progress, **options)
         if report.rejected and args.show_rejects > 0:
             ids = [b["batch_id"] for b in report.batches if b["rejected"]]
             shown = 0

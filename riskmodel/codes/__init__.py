@@ -10,8 +10,13 @@ from riskmodel.codes.cameo import (
     quad_class_of_root,
     root_of,
 )
+from riskmodel.codes.states import SCHEMES, from_iso3, state_name, to_iso3
 
 __all__ = [
+    "SCHEMES",
+    "from_iso3",
+    "state_name",
+    "to_iso3",
     "QUAD_CLASS_LABELS",
     "cameo_table",
     "goldstein_of",

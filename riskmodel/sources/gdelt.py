@@ -219,11 +219,8 @@ def _parse_block(block: bytes, first_line: int, n_lines: int,
     names = layouts[layout_n]
     include = [c for c in NEEDED if c in names]
     invalid: list[tuple[int | None, int, str]] = []
-    try:
-        table = _parse_csv(block, names, include, invalid, threads=True)
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        # Bytes that are not UTF-8 (pyarrow checks the fields it converts): reject those
-        # lines, parse the rest.
+    if not _is_utf8(block):
+        # Bytes that are not UTF-8: reject those lines, parse the rest.
         lines = block.split(b"\n")[:n_lines]
         good = []
         keep = np.ones(n_lines, dtype=bool)
@@ -239,8 +236,7 @@ def _parse_block(block: bytes, first_line: int, n_lines: int,
                 rej_raw.append(raw.decode("utf-8", errors="replace"))
         block = b"\n".join(good) + b"\n" if good else b""
         line_map = line_map[keep]
-        invalid.clear()
-        table = _parse_csv(block, names, include, invalid, threads=True) if block else None
+    table = _parse_csv(block, names, include, invalid, threads=True) if block else None
     if invalid and any(number is None for number, _, _ in invalid):
         invalid.clear()  # line numbers of bad rows need the single-threaded parser
         table = _parse_csv(block, names, include, invalid, threads=False)
@@ -275,6 +271,16 @@ def _parse_block(block: bytes, first_line: int, n_lines: int,
     return Chunk(events=raw, rejects=rejects, n_read=raw.num_rows + len(rejects),
                  sql=_mapping_sql(source, "SOURCEURL" in include),
                  tables=_state_lookups(raw))
+
+
+def _is_utf8(block: bytes) -> bool:
+    if block.isascii():  # the common case, and much faster than decoding
+        return True
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _parse_csv(block: bytes, names: tuple[str, ...], include: list[str],
