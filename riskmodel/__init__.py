@@ -55,7 +55,9 @@ _EXPORTS: dict[str, str] = {
     "FetchResult": "riskmodel.sources.download",
     # article coder
     "ArticleCoder": "riskmodel.coding",
+    "ActorTable": "riskmodel.coding",
     "code_article": "riskmodel.coding",
+    "read_articles": "riskmodel.coding",
     # panels, labels, features
     "DyadPanel": "riskmodel.panel",
     "build_panel": "riskmodel.panel",
