@@ -61,8 +61,19 @@ _EXPORTS: dict[str, str] = {
     # panels, labels, features
     "DyadPanel": "riskmodel.panel",
     "build_panel": "riskmodel.panel",
+    "export_parquet": "riskmodel.engines.dask_engine",
+    "LABELS": "riskmodel.labels",
+    "LabelDefinition": "riskmodel.labels",
     "get_label": "riskmodel.labels",
     "make_labels": "riskmodel.labels",
+    "LagFeatures": "riskmodel.features",
+    "RollingFeatures": "riskmodel.features",
+    "EWMFeatures": "riskmodel.features",
+    "TrendFeatures": "riskmodel.features",
+    "ReciprocityFeatures": "riskmodel.features",
+    "SpilloverFeatures": "riskmodel.features",
+    "ShareFeatures": "riskmodel.features",
+    "TimeSinceFeatures": "riskmodel.features",
     "make_feature_pipeline": "riskmodel.features",
     # models
     "ZeroBaseline": "riskmodel.models",
@@ -79,10 +90,12 @@ _EXPORTS: dict[str, str] = {
     "EscalationClassifier": "riskmodel.models",
     "load_model": "riskmodel.models",
     # evaluation
-    "rolling_origin_splits": "riskmodel.evaluation",
-    "backtest": "riskmodel.evaluation",
-    "BacktestResult": "riskmodel.evaluation",
-    "select_then_holdout": "riskmodel.evaluation",
+    **{name: "riskmodel.evaluation" for name in (
+        "rolling_origin_splits", "SplitPlan", "Split", "backtest", "BacktestResult",
+        "select_then_holdout", "HoldoutReport", "skill_scores", "score_ledger", "read_ledger",
+        "append_ledger", "LEDGER_COLUMNS", "brier_score", "brier_decomposition", "log_loss",
+        "roc_auc", "average_precision", "reliability_curve", "top_k_precision", "crps_pmf",
+        "crps_samples", "interval_score", "interval_coverage", "ignorance_score")},
     # reporting and the main job
     "ReportInputs": "riskmodel.reporting",
     "build_reports": "riskmodel.reporting",

@@ -72,7 +72,7 @@ class PipelineConfig:
         Panel period.
     directed : bool, default True
         Directed dyads (``"PAK>AFG"``) or undirected (``"AFG-PAK"``).
-    attribution : {"state", "territorial", "any"}, default "territorial"
+    attribution : {"state", "country", "territorial", "any"}, default "territorial"
         How events are attributed to state pairs (see :mod:`riskmodel.panel`).
     label : str, default "material_conflict"
         Escalation definition (see :mod:`riskmodel.labels`).

@@ -172,7 +172,10 @@ class EventStore:
         except duckdb.Error as exc:
             raise StoreError(f"Cannot open the event store {self.path}: {exc}") from exc
         self._lock = threading.RLock()
-        self._con.execute("SET enable_progress_bar = false")
+        try:
+            self._con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:  # some front ends (a Jupyter kernel without ipywidgets) refuse it
+            pass
         # Queries that need an order say so; letting DuckDB drop insertion order makes bulk
         # loads about twice as fast.
         self._con.execute("SET preserve_insertion_order = false")

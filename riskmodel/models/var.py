@@ -1,0 +1,196 @@
+"""VAR across the two directions of a state pair (statsmodels).
+
+For each pair of directed dyads ``"A>B"`` and ``"B>A"`` a vector autoregression of order
+``lags`` models the two (``log1p``-transformed) target counts jointly, so that each side's
+actions predict the other's (reciprocity, tit-for-tat). The Gaussian forecast of each direction
+(mean and forecast-error variance from the VAR's MSE matrices) is discretised to a count pmf as
+in :mod:`riskmodel.models.arima`. At a new origin the fitted coefficients are applied to the
+pair's latest ``lags`` observations up to that origin.
+
+Fallbacks (listed per dyad in ``results_.fallbacks``): a dyad without its reverse in the panel
+(``"unpaired"``), a pair where either direction has fewer than ``min_nonzero`` non-zero periods
+or is constant (``"sparse"``), or a fit that fails (``"failed"``) is forecast like the SARIMAX
+fallbacks: a point mass at 0 for an all-zero history, else Poisson with the trailing mean.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.exceptions import ConfigurationError
+from riskmodel.models.arima import DyadResults, _fallback_forecast, _transform
+from riskmodel.models.base import (
+    CountForecast,
+    CountModelMixin,
+    ForecastModel,
+    PanelArrays,
+    check_int,
+    check_option,
+    pmf_from_gaussian,
+)
+
+__all__ = ["VarModel"]
+
+
+class VarModel(CountModelMixin, ForecastModel):
+    """VAR(``lags``) per state pair on the two directions' target counts.
+
+    Parameters
+    ----------
+    lags : int, default 1
+        VAR order.
+    trend : {"c", "n", "ct"}, default "c"
+        Deterministic terms (statsmodels ``trend``).
+    transform : {"log1p", "none"}, default "log1p"
+        Scale on which the counts are modelled.
+    target : str, optional
+        Panel column to model (default: the label's column, else ``n_events``).
+    min_nonzero : int, default 3
+        Non-zero training periods each direction needs for a fit.
+    fallback_window : int, default 12
+        Trailing window of the Poisson fallback.
+    max_count : int, default 200
+        Largest count of the predictive pmf.
+
+    Attributes
+    ----------
+    results_ : DyadResults
+        Per-pair statsmodels VAR results (keyed ``"A>B|B>A"``; the equations are named ``a``
+        and ``b`` for the first and second dyad of the key) and the rule used per dyad.
+    """
+
+    _tags: ClassVar[dict[str, Any]] = {"has_results": True, "pooled": False,
+                                       "requires_directed": True}
+
+    def __init__(self, lags: int = 1, trend: str = "c", transform: str = "log1p",
+                 target: str | None = None, min_nonzero: int = 3, fallback_window: int = 12,
+                 max_count: int = 200) -> None:
+        self.lags = lags
+        self.trend = trend
+        self.transform = transform
+        self.target = target
+        self.min_nonzero = min_nonzero
+        self.fallback_window = fallback_window
+        self.max_count = max_count
+
+    def _validate_params(self) -> None:
+        check_int(self.lags, "lags", self, min_value=1)
+        check_option(self.trend, "trend", self, ("c", "n", "ct"))
+        check_option(self.transform, "transform", self, ("log1p", "none"))
+        check_int(self.min_nonzero, "min_nonzero", self, min_value=1)
+        check_int(self.fallback_window, "fallback_window", self, min_value=1)
+        check_int(self.max_count, "max_count", self, min_value=1)
+
+    @staticmethod
+    def _pairs(arrays: PanelArrays) -> list[tuple[int, ...]]:
+        rev = arrays.reverse_labels()
+        out, seen = [], set()
+        for i in range(len(arrays.dyads)):
+            if i in seen:
+                continue
+            j = int(rev[i])
+            if j >= 0 and j != i:
+                out.append((i, j))
+                seen.update((i, j))
+            else:
+                out.append((i,))
+                seen.add(i)
+        return out
+
+    def _fit(self, arrays: PanelArrays, labels: np.ndarray, fires: np.ndarray) -> None:
+        from statsmodels.tsa.api import VAR  # noqa: PLC0415
+
+        self.target_ = self._target_column(self.label_)
+        y = np.clip(arrays.column(self.target_), 0, None)
+        if y.shape[1] < 3 * self.lags + 4:
+            raise ConfigurationError(
+                f"VarModel: {y.shape[1]} periods up to the origin are too few for lags="
+                f"{self.lags}; need at least {3 * self.lags + 4}.")
+        results: dict[str, Any] = {}
+        rules: dict[str, str] = {}
+        for group in self._pairs(arrays):
+            names = [str(arrays.dyads[i]) for i in group]
+            if len(group) == 1:
+                rules[names[0]] = "unpaired"
+                continue
+            block = y[list(group)]
+            degenerate = any(np.sum(row > 0) < self.min_nonzero or np.all(row == row[0])
+                             for row in block)
+            if degenerate:
+                for nm in names:
+                    rules[nm] = "sparse"
+                continue
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    # equations "a" and "b": the first and second dyad of the key "a|b"
+                    endog = pd.DataFrame(_transform(block.T, self.transform),
+                                         columns=["a", "b"])
+                    res = VAR(endog).fit(self.lags, trend=self.trend)
+                if not np.all(np.isfinite(np.asarray(res.params, dtype=float))):
+                    raise ValueError("non-finite parameters")
+            except (ValueError, np.linalg.LinAlgError):
+                for nm in names:
+                    rules[nm] = "failed"
+                continue
+            results["|".join(names)] = res
+            for nm in names:
+                rules[nm] = "fit"
+        self.results_ = DyadResults(results, rules, f"VAR({self.lags}) per state pair, "
+                                    f"trend={self.trend!r}, transform={self.transform!r}")
+        self.link_ = None
+        if self.label_.target() is None:
+            csum = np.cumsum(y, axis=1)
+            w = self.fallback_window
+            trail = csum.copy()
+            trail[:, w:] -= csum[:, :-w]
+            trail /= np.minimum(np.arange(1, y.shape[1] + 1), w)
+            self._fit_link(arrays, labels, trail * self.horizon_)
+
+    def _predict_counts(self, arrays: PanelArrays, horizon: int) -> CountForecast:
+        y = np.clip(arrays.column(self.target_), 0, None)
+        n = len(arrays.dyads)
+        kmax = int(min(self.max_count, max(10, 3 * np.max(y[:, -self.fallback_window:],
+                                                           initial=0) + 10)))
+        means = np.zeros((n, horizon))
+        pmf = np.zeros((n, horizon, kmax + 1))
+        done = np.zeros(n, dtype=bool)
+        for group in self._pairs(arrays):
+            if len(group) != 2:
+                continue
+            key = f"{arrays.dyads[group[0]]}|{arrays.dyads[group[1]]}"
+            swapped = False
+            res = self.results_.results.get(key)
+            if res is None:
+                res = self.results_.results.get(
+                    f"{arrays.dyads[group[1]]}|{arrays.dyads[group[0]]}")
+                swapped = res is not None
+            if res is None:
+                continue
+            order = list(group[::-1]) if swapped else list(group)
+            z = _transform(y[order].T, self.transform)
+            if len(z) < res.k_ar:
+                continue
+            try:
+                mu = np.asarray(res.forecast(z[-res.k_ar:], horizon), dtype=float)  # (h, 2)
+                sd = np.sqrt(np.clip(np.diagonal(res.mse(horizon), axis1=1, axis2=2), 1e-12,
+                                     None))  # (h, 2)
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sd))):
+                continue
+            for col, i in enumerate(order):
+                p = pmf_from_gaussian(mu[:, col], sd[:, col], kmax,
+                                      log1p=self.transform == "log1p")
+                pmf[i] = p
+                means[i] = p @ np.arange(kmax + 1)
+                done[i] = True
+        for i in np.nonzero(~done)[0]:
+            m, p, _ = _fallback_forecast(y[i], horizon, self.fallback_window, kmax)
+            means[i], pmf[i] = m, p
+        return CountForecast(arrays.dyads, self._future_periods(arrays, horizon), means,
+                             pmf=pmf, origin=arrays.periods[-1], target=self.target_)

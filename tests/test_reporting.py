@@ -1,0 +1,164 @@
+"""Reports: self-contained HTML with data URIs and escaped text; valid PDFs; watchlist; CLI."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _report_fixtures import DYADS, HOSTILE, events, ledger, panel_frame
+from riskmodel.exceptions import ConfigurationError, SchemaError
+from riskmodel.reporting import (
+    ReportInputs,
+    build_reports,
+    dyad_filename,
+    load_report_inputs,
+    save_report_inputs,
+    write_dyad_report,
+    write_watchlist,
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def inputs() -> ReportInputs:
+    panel = panel_frame()
+    return ReportInputs(
+        panel=panel, forecasts=ledger(panel), model="logit", baseline="base_rate",
+        horizon=4, label="material_conflict",
+        scores=pd.DataFrame({"model": ["logit", "base_rate"], "horizon": [4, 4],
+                             "partition": ["validation"] * 2, "subgroup": ["all"] * 2,
+                             "brier": [0.15, 0.17], "auroc": [0.7, 0.5]}),
+        events=events(), fired=(panel["quad4"] > 0).astype(float),
+        meta={"synthetic": True, "title": f"Watchlist {HOSTILE}", "source": HOSTILE,
+              "data_hash": "abc123"},
+        episodes=pd.DataFrame({"kind": ["cross_border_strike"], "initiator": ["PAK"],
+                               "target": ["AFG"], "start": [pd.Timestamp("2023-06-05")],
+                               "end": [pd.Timestamp("2023-06-07")]}),
+    )
+
+
+def _assert_self_contained(text: str) -> None:
+    assert "<script" not in text.lower()
+    assert "<link" not in text.lower()
+    # Every tag that loads something loads it from a data: URI (links to sources are fine).
+    assert not re.search(r"""<[a-zA-Z]+[^>]*\ssrc=(?!"data:)""", text)
+    assert "url(" not in text
+    for uri in re.findall(r'src="(data:[^"]+)"', text):
+        assert uri.startswith("data:image/png;base64,")
+        assert base64.b64decode(uri.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_dyad_report_html_is_self_contained_and_escaped(inputs, tmp_path: Path) -> None:
+    paths = write_dyad_report(inputs, "PAK>AFG", tmp_path)
+    assert paths["html"].name == "PAK_to_AFG.html"
+    text = paths["html"].read_text(encoding="utf-8")
+    _assert_self_contained(text)
+    assert text.count("data:image/png;base64,") == 2  # timeline, risk
+    assert "SYNTHETIC" in text
+    assert HOSTILE not in text and "&lt;script&gt;" in text
+    assert 'href="javascript:' not in text
+    assert "PAK&gt;AFG" in text
+    assert "abc123" in text  # data hash
+    wl = inputs.watchlist()
+    risk = wl.loc[wl["dyad"] == "PAK>AFG", "risk"].iloc[0]
+    assert f"{100 * risk:.1f}%" in text
+
+
+def test_dyad_report_pdf_is_valid(inputs, tmp_path: Path) -> None:
+    paths = write_dyad_report(inputs, "PAK>AFG", tmp_path, formats=["pdf"])
+    assert set(paths) == {"pdf"}
+    data = paths["pdf"].read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    n_pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    assert n_pages == 4  # cover, timeline, risk, events table
+
+
+def test_watchlist_ranks_and_links(inputs, tmp_path: Path) -> None:
+    out = build_reports(inputs, tmp_path)
+    index = out["index"]
+    assert index == tmp_path / "index.html"
+    text = index.read_text(encoding="utf-8")
+    _assert_self_contained(text)
+    assert text.count("data:image/png;base64,") == 1  # the model's reliability curve
+    wl = inputs.watchlist()
+    assert list(wl["rank"]) == list(range(1, len(DYADS) + 1))
+    assert wl["risk"].is_monotonic_decreasing
+    assert wl.loc[0, "dyad"] == "PAK>AFG"
+    prev = inputs.forecasts[(inputs.forecasts["model"] == "logit")
+                            & (inputs.forecasts["dyad"] == "PAK>AFG")].sort_values("origin")
+    assert np.isclose(wl.loc[0, "change"], prev["probability"].iloc[-1]
+                      - prev["probability"].iloc[-2])
+    positions = [text.index(f'href="{dyad_filename(d)}.html"') for d in wl["dyad"]]
+    assert positions == sorted(positions)
+    for d in DYADS:
+        assert (tmp_path / f"{dyad_filename(d)}.html").is_file()
+        assert (tmp_path / f"{dyad_filename(d)}.pdf").is_file()
+    assert HOSTILE not in text and "Watchlist &lt;script&gt;" in text
+    assert "logit" in text and "base_rate" in text and "abc123" in text
+    assert "SYNTHETIC" in text
+
+
+def test_inputs_are_checked(inputs) -> None:
+    with pytest.raises(ConfigurationError, match="Did you mean 'logit'"):
+        ReportInputs(panel=inputs.panel, forecasts=inputs.forecasts, model="logti")
+    with pytest.raises(SchemaError, match="probability"):
+        ReportInputs(panel=inputs.panel, forecasts=inputs.forecasts.drop(columns="probability"),
+                     model="logit")
+    with pytest.raises(ConfigurationError, match="Did you mean 'PAK>AFG'"):
+        write_dyad_report(inputs, "PAK>AFF", "unused")
+    with pytest.raises(ConfigurationError, match="formats"):
+        write_dyad_report(inputs, "PAK>AFG", "unused", formats=["docx"])
+
+
+def test_results_folder_round_trip_and_cli(inputs, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    written = save_report_inputs(inputs, tmp_path / "results")
+    assert {"forecasts", "panel", "scores", "events", "fired", "meta", "episodes"} <= set(written)
+    back = load_report_inputs(tmp_path / "results")
+    assert back.model == "logit" and back.baseline == "base_rate" and back.horizon == 4
+    assert len(back.episodes) == 1 and back.fired is not None
+    pd.testing.assert_frame_equal(back.watchlist(), inputs.watchlist(), check_dtype=False)
+    from riskmodel.cli import main
+
+    code = main(["report", str(tmp_path / "results"), "--out", str(tmp_path / "reports"),
+                 "--top", "2"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["reports"] == 2 and out["files"] == 5
+    assert (tmp_path / "reports" / "index.html").is_file()
+    assert (tmp_path / "reports" / "PAK_to_AFG.pdf").is_file()
+    code = main(["report", "--results", str(tmp_path / "results"), "--out",
+                 str(tmp_path / "one"), "--dyad", "IND>PAK", "--format", "html"])
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["IND_to_PAK.html",
+                                                                     "index.html"]
+
+
+def test_report_cli_names_a_missing_results_folder(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from riskmodel.cli import main
+
+    with pytest.raises(FileNotFoundError, match="meta.json"):
+        main(["report", str(tmp_path / "nothing"), "--out", str(tmp_path / "r")])
+
+
+def test_watchlist_alone_lists_every_dyad_without_links(inputs, tmp_path: Path) -> None:
+    path = write_watchlist(inputs, tmp_path, filename="watch.html")
+    text = path.read_text(encoding="utf-8")
+    _assert_self_contained(text)
+    for d in DYADS:
+        assert f"<td>{d.replace('>', '&gt;')}</td>" in text  # no report written: no link
+    assert ".pdf" not in text
