@@ -99,12 +99,21 @@ _EXPORTS: dict[str, str] = {
     # reporting and the main job
     "ReportInputs": "riskmodel.reporting",
     "build_reports": "riskmodel.reporting",
+    "write_dyad_report": "riskmodel.reporting",
+    "write_watchlist": "riskmodel.reporting",
+    "save_report_inputs": "riskmodel.reporting",
+    "load_report_inputs": "riskmodel.reporting",
+    "TimelineDisplay": "riskmodel.plotting",
+    "RiskDisplay": "riskmodel.plotting",
+    "ReliabilityDisplay": "riskmodel.plotting",
+    "RecentEventsTable": "riskmodel.plotting",
     "PipelineConfig": "riskmodel.pipeline",
     "run_pipeline": "riskmodel.pipeline",
     "run_default": "riskmodel.pipeline",
     # bundled data
-    "simulate_world": "riskmodel.datasets",
-    "load_default_world": "riskmodel.datasets",
+    **{name: "riskmodel.datasets" for name in (
+        "simulate_world", "load_default_world", "default_world_path", "load_world",
+        "load_ground_truth", "episode_indicator", "DEFAULT_WORLD", "WorldParams", "World")},
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -230,6 +230,7 @@ def _stage(timings: dict[str, float], name: str, progress: Callable[[str], None]
 def run_pipeline(store: Any, out_dir: str | os.PathLike[str],
                  config: PipelineConfig | None = None, *, title: str | None = None,
                  synthetic: bool = False, meta: Mapping[str, Any] | None = None,
+                 episodes: pd.DataFrame | None = None,
                  progress: Callable[[str], None] | None = None) -> PipelineResult:
     """Build the panel, backtest the model against its baselines, forecast, and report.
 
@@ -247,6 +248,9 @@ def run_pipeline(store: Any, out_dir: str | os.PathLike[str],
         Mark every report as built from synthetic data.
     meta : dict, optional
         Further provenance shown in the reports.
+    episodes : pandas.DataFrame, optional
+        Known escalation episodes, shaded on the risk plots (the simulated world's ground
+        truth).
     progress : callable, optional
         Called with a message at each stage.
 
@@ -318,7 +322,7 @@ def run_pipeline(store: Any, out_dir: str | os.PathLike[str],
         inputs = ReportInputs(panel=panel, forecasts=forecasts, model=config.model,
                               baseline=config.baselines[0], horizon=config.horizon,
                               label=config.label, scores=bt.scores, events=recent,
-                              fired=fired, meta=info)
+                              fired=fired, episodes=episodes, meta=info)
         results_dir = out / "results"
         save_report_inputs(inputs, results_dir)
         bt.save(results_dir / "backtest")
@@ -390,6 +394,6 @@ def run_default(out_dir: str | os.PathLike[str] = "reports", *,
             title="Escalation risk watchlist - SYNTHETIC default world",
             meta={"world": str(world.path), "world_seed": world.seed,
                   "world_events": world.n_events, "ingest": report.counts()},
-            progress=progress)
+            episodes=world.ground_truth, progress=progress)
     result.timings = {**timings, **result.timings}
     return result

@@ -183,3 +183,12 @@ def test_alias_table_targets_are_known_and_unambiguous():
 ])
 def test_names_used_by_ucdp_and_acled(name):
     assert to_iso3(name, "name") is not None
+
+
+def test_fips_of_states_with_dependencies_is_the_mainland_code():
+    from riskmodel.codes.states import from_iso3
+
+    assert from_iso3("FRA", "fips") == "FR"
+    assert from_iso3("AUS", "fips") == "AS"
+    assert from_iso3("GBR", "fips") == "UK"
+    assert from_iso3("RUS", "fips") == "RS"
