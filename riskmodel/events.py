@@ -86,6 +86,14 @@ __all__ = [
     "conform_events",
     "validate_events",
     "check_events",
+    "empty_rejects",
+    "ROW_CHECKS",
+    "SQL_TYPES",
+    "staging_sql",
+    "register_codebook",
+    "relation_columns",
+    "frame_for_duckdb",
+    "to_canonical_dtypes",
 ]
 
 SOURCES: tuple[str, ...] = ("gdelt1", "gdelt2", "ucdp", "acled", "icews", "polecat", "article")
@@ -161,7 +169,6 @@ REQUIRED: tuple[str, ...] = (
 #: Columns of a rejects frame (the store's ``rejects`` table adds the batch id).
 REJECT_COLUMNS: tuple[str, ...] = ("line", "source_event_id", "column", "value", "reason", "raw")
 
-_ISO3 = r"^[A-Z]{3}$"
 
 
 @dataclass(frozen=True)
@@ -284,7 +291,7 @@ def _convert(src: pd.Series, dtype: str) -> pd.Series:
     return pd.to_numeric(src, errors="raise").astype(dtype)
 
 
-_SQL_TYPES: dict[str, str] = {
+SQL_TYPES: dict[str, str] = {
     "string": "VARCHAR",
     "datetime64[s]": "TIMESTAMP",
     "int8": "TINYINT",
@@ -304,9 +311,6 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-_DUCKDB_TYPES = {"VARCHAR": "VARCHAR", "TIMESTAMP": "TIMESTAMP", "TINYINT": "TINYINT",
-                 "DOUBLE": "DOUBLE", "BIGINT": "BIGINT"}
-
 
 def _conversion(col: str, dtype: str, in_type: str | None) -> tuple[str, bool]:
     """SQL for one canonical column, and whether the conversion can fail.
@@ -314,7 +318,7 @@ def _conversion(col: str, dtype: str, in_type: str | None) -> tuple[str, bool]:
     ``in_type`` is the DuckDB type of the input column (None when absent). Columns that already
     have their canonical type pass through untouched, which keeps bulk loads fast.
     """
-    sql_type = _SQL_TYPES[dtype]
+    sql_type = SQL_TYPES[dtype]
     if in_type is None:
         return f"CAST(NULL AS {sql_type})", False
     raw = f"r.{_q(col)}"
@@ -421,7 +425,7 @@ def staging_sql(relation: str, columns: dict[str, str], *, line: str | None = No
     for col in convertible:
         checks.append((f"({_q('_raw_' + col)} IS NOT NULL AND trim({_q('_raw_' + col)}) <> ''"
                        f" AND {col} IS NULL)", col,
-                       f"expected {_EXPECTED[_SQL_TYPES[EVENT_DTYPES[col]]]}",
+                       f"expected {_EXPECTED[SQL_TYPES[EVENT_DTYPES[col]]]}",
                        _q("_raw_" + col)))
     for col, cond, why in ROW_CHECKS:
         raw = _q("_raw_" + col) if col in convertible else f"CAST({col} AS VARCHAR)"
@@ -462,7 +466,13 @@ def register_codebook(con: Any) -> None:
 
 
 def to_canonical_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cast a frame of canonical columns (e.g. fetched from DuckDB) to :data:`EVENT_DTYPES`."""
+    """Cast a frame of canonical columns (e.g. fetched from DuckDB) to :data:`EVENT_DTYPES`.
+
+    Columns outside the schema are kept as they are; a frame with no columns gives
+    :func:`empty_events`.
+    """
+    if not len(frame.columns):
+        return empty_events()
     out = {}
     for col in frame.columns:
         dtype = EVENT_DTYPES.get(col)

@@ -43,7 +43,14 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from riskmodel.events import EVENT_COLUMNS, EVENT_DTYPES, empty_events, register_codebook
+from riskmodel.events import (
+    EVENT_COLUMNS,
+    EVENT_DTYPES,
+    SQL_TYPES,
+    empty_rejects,
+    register_codebook,
+    to_canonical_dtypes,
+)
 from riskmodel.exceptions import ConfigurationError, StoreError
 
 __all__ = ["EventStore", "IngestReport", "parse_dyad", "STORE_ENV", "DEFAULT_STORE"]
@@ -53,13 +60,6 @@ STORE_ENV = "RISKMODEL_STORE"
 #: Store file used when neither a path nor ``RISKMODEL_STORE`` is given.
 DEFAULT_STORE = "riskmodel.duckdb"
 
-_SQL_TYPES = {
-    "string": "VARCHAR",
-    "datetime64[s]": "TIMESTAMP",
-    "int8": "TINYINT",
-    "float64": "DOUBLE",
-    "Int64": "BIGINT",
-}
 
 
 @dataclass
@@ -185,7 +185,7 @@ class EventStore:
 
     # ------------------------------------------------------------------ schema
     def _create_tables(self) -> None:
-        cols = ",\n  ".join(f"{c} {_SQL_TYPES[t]}" for c, t in EVENT_DTYPES.items())
+        cols = ",\n  ".join(f"{c} {SQL_TYPES[t]}" for c, t in EVENT_DTYPES.items())
         self._con.execute(f"CREATE TABLE IF NOT EXISTS events (\n  {cols},\n  batch_id BIGINT\n)")
         self._con.execute(
             """
@@ -252,7 +252,7 @@ class EventStore:
         from riskmodel.sources.base import Chunk
 
         chunk = Chunk(events=events, rejects=rejects if rejects is not None else
-                      _empty_rejects(), n_read=-1 if n_read is None else n_read)
+                      empty_rejects(), n_read=-1 if n_read is None else n_read)
         if kind is None:
             kinds = events["source"].dropna().unique() if "source" in events else []
             kind = str(kinds[0]) if len(kinds) == 1 else "mixed"
@@ -474,7 +474,7 @@ class EventStore:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         frame = self._con.execute(sql, params).df()
-        return _to_canonical_dtypes(frame)
+        return to_canonical_dtypes(frame)
 
     @staticmethod
     def _filters(*, dyad: Any = None, states: Any = None, start: Any = None, end: Any = None,
@@ -553,28 +553,3 @@ def _check_options(kind: str, reader: Callable[..., Any], options: Mapping[str, 
             raise ConfigurationError(
                 f"The {kind} reader has no option {key!r}; its options are {params}."
                 + (f" Did you mean {near[0]!r}?" if near else ""))
-
-
-def _empty_rejects() -> pd.DataFrame:
-    from riskmodel.events import empty_rejects
-
-    return empty_rejects()
-
-
-def _to_canonical_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
-    out = {}
-    for col in frame.columns:
-        dtype = EVENT_DTYPES.get(col)
-        if dtype is None:
-            out[col] = frame[col]
-        elif dtype.startswith("datetime64"):
-            out[col] = frame[col].astype(dtype)
-        elif dtype == "int8":
-            out[col] = frame[col].astype("int8")
-        else:
-            out[col] = frame[col].astype(dtype)
-    result = pd.DataFrame(out, index=frame.index)
-    if not len(result.columns):
-        return empty_events()
-    return result
-

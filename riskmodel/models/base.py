@@ -705,6 +705,18 @@ def _threads_for(arrays: PanelArrays) -> Any:
 
 
 
+def _regular_freq(periods: pd.DatetimeIndex) -> str | None:
+    """"D", "W" or "M" when the periods are regularly spaced days, weeks or month starts."""
+    steps = np.unique(np.diff(periods.asi8))
+    day = pd.Timedelta(days=1).value
+    if len(steps) == 1 and steps[0] in (day, 7 * day):
+        return "D" if steps[0] == day else "W"
+    if bool((periods.day == 1).all()) and bool(
+            (np.diff(periods.year * 12 + periods.month) == 1).all()):
+        return "M"
+    return None
+
+
 class ForecastModel(BaseEstimator):
     """Base class of every escalation model (see the module docstring for the interface).
 
@@ -984,7 +996,7 @@ class CountModelMixin:
     def _future_periods(self, arrays: PanelArrays, horizon: int) -> pd.DatetimeIndex:
         freq = arrays.freq or getattr(self, "freq_", None)
         if not freq and len(arrays.periods) >= 3:
-            freq = pd.infer_freq(arrays.periods)
+            freq = _regular_freq(arrays.periods)
         offsets = {"D": pd.offsets.Day(1), "W": pd.offsets.Week(1), "M": pd.offsets.MonthBegin(1),
                    "MS": pd.offsets.MonthBegin(1)}
         last = arrays.periods[-1]
