@@ -63,6 +63,12 @@ def _baselines() -> dict[str, Any]:
             if name in reg}
 
 
+def _period_start(ts: pd.Timestamp, freq: str) -> pd.Timestamp:
+    if freq == "W":  # weeks start on Monday
+        return (ts - pd.Timedelta(days=ts.weekday())).normalize()
+    return ts.to_period("M").to_timestamp()
+
+
 def _episode_coverage(panel: Any, gt: pd.DataFrame, threshold: float) -> dict[str, float]:
     """Share of ground-truth escalation episodes during which the label fires for the pair."""
     q4 = panel.data["quad4"]
@@ -71,8 +77,8 @@ def _episode_coverage(panel: Any, gt: pd.DataFrame, threshold: float) -> dict[st
     n = 0
     for _, e in esc.iterrows():
         a, b = str(e["dyad"]).split("-")
-        start = pd.Timestamp(e["start"]).to_period("M").to_timestamp()
-        end = pd.Timestamp(e["end"]).to_period("M").to_timestamp()
+        start = _period_start(pd.Timestamp(e["start"]), panel.freq)
+        end = _period_start(pd.Timestamp(e["end"]), panel.freq)
         vals = []
         for d in (f"{a}>{b}", f"{b}>{a}"):
             if d in panel.dyads:
@@ -91,9 +97,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--small", action="store_true", help="three years, horizons 1 and 3")
     ap.add_argument("--threshold", type=float, default=5.0,
-                    help="material-conflict events per month that count as escalation")
+                    help="material-conflict events per period that count as escalation")
     ap.add_argument("--workdir", default=None, help="where to write the world (default: temp)")
     ap.add_argument("--n-boot", type=int, default=None)
+    ap.add_argument("--freq", choices=("M", "W"), default="M",
+                    help="panel period: months (horizons 1/3/6/12) or weeks, the main job's "
+                         "resolution (horizons 1/4/13/26, 52-week validation and holdout)")
+    ap.add_argument("--step", type=int, default=1, help="periods between origins")
     args = ap.parse_args(argv)
 
     import warnings
@@ -113,16 +123,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t_sim = time.perf_counter() - t0
     store = EventStore(":memory:")
     store.ingest("gdelt2", sorted(world.events_dir.glob("*.CSV")))
-    panel = build_panel(store, freq="M", directed=True)
+    panel = build_panel(store, freq=args.freq, directed=True)
     # drop the last period when incomplete
     if not panel.meta.get("last_period_complete", True):
         panel = panel.truncate(panel.periods[-2])
     t_panel = time.perf_counter() - t0 - t_sim
-    horizons = (1, 3) if args.small else (1, 3, 6, 12)
-    plan = rolling_origin_splits(panel, horizons=horizons,
-                                 holdout=6 if args.small else 24,
-                                 validation=8 if args.small else 24,
-                                 min_train=12 if args.small else 36)
+    weekly = args.freq == "W"
+    if weekly:
+        horizons = (1, 4) if args.small else (1, 4, 13, 26)
+        sizes = dict(holdout=26 if args.small else 52, validation=26 if args.small else 52,
+                     min_train=52 if args.small else 104)
+    else:
+        horizons = (1, 3) if args.small else (1, 3, 6, 12)
+        sizes = dict(holdout=6 if args.small else 24, validation=8 if args.small else 24,
+                     min_train=12 if args.small else 36)
+    plan = rolling_origin_splits(panel, horizons=horizons, step=args.step, **sizes)
     print(plan.describe(), file=sys.stderr)
     cands = _candidates(args.small)
     bases = _baselines()
@@ -140,8 +155,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     val = rep.validation.scores
     val = val[(val["partition"] == "validation") & (val["subgroup"] == "all")]
     print(f"SYNTHETIC default world (seed {DEFAULT_SEED}, frozen parameters), "
-          f"{len(panel.dyads)} directed dyads x {len(panel.periods)} months, label "
-          f"material_conflict >= {args.threshold:g}/month")
+          f"{len(panel.dyads)} directed dyads x {len(panel.periods)} "
+          f"{'weeks' if weekly else 'months'}, label material_conflict >= {args.threshold:g}/"
+          f"{'week' if weekly else 'month'}")
     print(f"ground truth: the label marks {cov['episodes_marked']} of {cov['episodes']} "
           "escalation episodes")
     with pd.option_context("display.width", 160, "display.float_format", "{:.4f}".format):
