@@ -44,6 +44,7 @@ from riskmodel.models.base import (
     check_option,
     pmf_from_gaussian,
     pmf_from_negbin,
+    trailing_mean,
 )
 
 __all__ = ["SarimaxModel", "DyadResults"]
@@ -239,11 +240,7 @@ class SarimaxModel(CountModelMixin, ForecastModel):
         if self.label_.target() is None:
             # link on the trailing mean (per-dyad filtered forecasts at every origin would cost
             # one filter pass per origin and dyad)
-            csum = np.cumsum(y, axis=1)
-            w = self.fallback_window
-            trail = csum.copy()
-            trail[:, w:] -= csum[:, :-w]
-            trail /= np.minimum(np.arange(1, y.shape[1] + 1), w)
+            trail = trailing_mean(y, self.fallback_window)
             self._fit_link(arrays, labels, trail * self.horizon_)
 
     def _predict_counts(self, arrays: PanelArrays, horizon: int) -> CountForecast:

@@ -705,6 +705,20 @@ def _threads_for(arrays: PanelArrays) -> Any:
 
 
 
+def trailing_sum(values: np.ndarray, window: int) -> np.ndarray:
+    """Sum over the last ``window`` periods (axis 1) at every period, shorter at the start."""
+    csum = np.cumsum(values, axis=1)
+    out = csum.copy()
+    if window < values.shape[1]:
+        out[:, window:] -= csum[:, :-window]
+    return out
+
+
+def trailing_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Mean over the last ``window`` periods (axis 1) at every period, shorter at the start."""
+    return trailing_sum(values, window) / np.minimum(np.arange(1, values.shape[1] + 1), window)
+
+
 def _regular_freq(periods: pd.DatetimeIndex) -> str | None:
     """"D", "W" or "M" when the periods are regularly spaced days, weeks or month starts."""
     steps = np.unique(np.diff(periods.asi8))

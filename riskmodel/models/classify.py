@@ -60,25 +60,14 @@ from riskmodel.models.base import (
     check_int,
     check_option,
     fires_array,
+    trailing_mean,
+    trailing_sum,
 )
 
 __all__ = ["EscalationClassifier", "history_features"]
 
 #: Below this many rows, fits and predictions run on one OpenMP thread.
 _SMALL_FIT_ROWS = 50_000
-
-
-def _roll_sum(values: np.ndarray, window: int) -> np.ndarray:
-    csum = np.cumsum(values, axis=1)
-    out = csum.copy()
-    if window < values.shape[1]:
-        out[:, window:] -= csum[:, :-window]
-    return out
-
-
-def _roll_mean(values: np.ndarray, window: int) -> np.ndarray:
-    counts = np.minimum(np.arange(1, values.shape[1] + 1), window)
-    return _roll_sum(values, window) / counts
 
 
 def history_features(arrays: PanelArrays, fires: np.ndarray, *, last_only: bool = False
@@ -114,8 +103,8 @@ def history_features(arrays: PanelArrays, fires: np.ndarray, *, last_only: bool 
     have = set(arrays.columns)
     f = (fires > 0).astype(float)
     add("fired", f)
-    add("fired_sum3", _roll_sum(f, 3))
-    add("fired_share12", _roll_mean(f, 12))
+    add("fired_sum3", trailing_sum(f, 3))
+    add("fired_share12", trailing_mean(f, 12))
     idx = np.broadcast_to(np.arange(t), (n, t))
     last = np.maximum.accumulate(np.where(f > 0, idx, -1), axis=1)
     since = np.where(last >= 0, idx - last, np.minimum(idx + 1, 120) + 120)
@@ -123,7 +112,7 @@ def history_features(arrays: PanelArrays, fires: np.ndarray, *, last_only: bool 
     add("never_fired", (last < 0).astype(float))
     if "n_events" in have:
         ne = np.clip(arrays.column("n_events"), 0, None)
-        m3, m12 = np.log1p(_roll_mean(ne, 3)), np.log1p(_roll_mean(ne, 12))
+        m3, m12 = np.log1p(trailing_mean(ne, 3)), np.log1p(trailing_mean(ne, 12))
         add("log1p_n_events", np.log1p(ne))
         add("log1p_n_events_mean3", m3)
         add("log1p_n_events_mean12", m12)
@@ -132,22 +121,22 @@ def history_features(arrays: PanelArrays, fires: np.ndarray, *, last_only: bool 
         if q in have:
             v = np.clip(arrays.column(q), 0, None)
             add(f"log1p_{q}", np.log1p(v))
-            add(f"log1p_{q}_mean3", np.log1p(_roll_mean(v, 3)))
-            add(f"log1p_{q}_mean12", np.log1p(_roll_mean(v, 12)))
+            add(f"log1p_{q}_mean3", np.log1p(trailing_mean(v, 3)))
+            add(f"log1p_{q}_mean12", np.log1p(trailing_mean(v, 12)))
     if "goldstein_mean" in have:
         add("goldstein_mean", arrays.column("goldstein_mean"))
     if "goldstein_min" in have:
-        add("goldstein_min_mean3", _roll_mean(arrays.column("goldstein_min"), 3))
+        add("goldstein_min_mean3", trailing_mean(arrays.column("goldstein_min"), 3))
     if "fatalities" in have:
         add("log1p_fatalities_sum12",
-            np.log1p(_roll_sum(np.clip(arrays.column("fatalities"), 0, None), 12)))
+            np.log1p(trailing_sum(np.clip(arrays.column("fatalities"), 0, None), 12)))
     if "share" in have:
-        add("log1p_share_mean3", np.log1p(1e4 * _roll_mean(arrays.column("share"), 3)))
+        add("log1p_share_mean3", np.log1p(1e4 * trailing_mean(arrays.column("share"), 3)))
     if arrays.directed:
         rev = arrays.reverse_labels()
         ok = (rev >= 0)[:, None]
         r = np.clip(rev, 0, None)
-        add("reverse_fired_share12", np.where(ok, _roll_mean(f, 12)[r], 0.0))
+        add("reverse_fired_share12", np.where(ok, trailing_mean(f, 12)[r], 0.0))
         if "quad4" in have:
             add("reverse_log1p_quad4", np.where(ok, np.log1p(np.clip(
                 arrays.column("quad4"), 0, None))[r], 0.0))

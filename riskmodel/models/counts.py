@@ -37,18 +37,10 @@ from riskmodel.models.base import (
     PanelArrays,
     check_int,
     pmf_from_negbin,
+    trailing_mean,
 )
 
 __all__ = ["NegBinModel", "ZINBModel", "lagged_design"]
-
-
-def _trailing_mean_all(values: np.ndarray, window: int) -> np.ndarray:
-    """Trailing mean over the last ``window`` periods at every t (shorter at the start)."""
-    csum = np.cumsum(values, axis=1)
-    out = csum.copy()
-    out[:, window:] = csum[:, window:] - csum[:, :-window]
-    counts = np.minimum(np.arange(1, values.shape[1] + 1), window)
-    return out / counts
 
 
 def lagged_design(arrays: PanelArrays, column: str, lags: int, window: int,
@@ -75,7 +67,7 @@ def lagged_design(arrays: PanelArrays, column: str, lags: int, window: int,
         lag[:, j:] = ly[:, : t - j]
         cols.append(lag)
         names.append(f"log1p_{column}_lag{j}")
-    cols.append(np.log1p(_trailing_mean_all(y, window)))
+    cols.append(np.log1p(trailing_mean(y, window)))
     names.append(f"log1p_{column}_mean{window}")
     if reciprocity and arrays.directed:
         rev = arrays.reverse_labels()

@@ -31,6 +31,7 @@ from riskmodel.models.base import (
     check_int,
     check_option,
     pmf_from_gaussian,
+    trailing_mean,
 )
 
 __all__ = ["VarModel"]
@@ -144,11 +145,7 @@ class VarModel(CountModelMixin, ForecastModel):
                                     f"trend={self.trend!r}, transform={self.transform!r}")
         self.link_ = None
         if self.label_.target() is None:
-            csum = np.cumsum(y, axis=1)
-            w = self.fallback_window
-            trail = csum.copy()
-            trail[:, w:] -= csum[:, :-w]
-            trail /= np.minimum(np.arange(1, y.shape[1] + 1), w)
+            trail = trailing_mean(y, self.fallback_window)
             self._fit_link(arrays, labels, trail * self.horizon_)
 
     def _predict_counts(self, arrays: PanelArrays, horizon: int) -> CountForecast:
