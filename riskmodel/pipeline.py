@@ -315,6 +315,8 @@ def run_pipeline(store: Any, out_dir: str | os.PathLike[str],
             "as_of": str(panel.periods[-1].date()),
             "data_hash": store.data_hash(),
             "store": str(store.path),
+            "source": "; ".join(f"{row.source}: {row.events:,} events"
+                                for row in store.summary().itertuples()),
             "label_definition": label.describe(),
             "config": config.to_dict(),
             **(meta or {}),
