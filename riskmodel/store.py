@@ -326,8 +326,7 @@ class EventStore:
                 for chunk in chunks:
                     # Chunk by chunk, so memory does not grow with the file; the transaction
                     # still makes the whole file one batch.
-                    self._stage_chunk(batch_id, chunk)
-                    rows, bad, new = self._store_staged(batch_id)
+                    rows, bad, new = self._store_chunk(batch_id, chunk)
                     n_rows += rows
                     n_bad += bad
                     stored += new
@@ -353,14 +352,20 @@ class EventStore:
                 con.execute("ROLLBACK")
                 raise
             finally:
-                con.execute("DROP TABLE IF EXISTS _staged")
                 if limit:
                     con.execute("RESET memory_limit")
         return IngestReport(**counts, batches=[{"batch_id": int(batch_id), "kind": kind,
                                                 "origin": origin, "sha256": sha256, **counts}])
 
-    def _stage_chunk(self, batch_id: int, chunk: Any) -> None:
-        """Convert and check one chunk in SQL into the temporary table ``_staged``."""
+    def _store_chunk(self, batch_id: int, chunk: Any) -> tuple[int, int, int]:
+        """Convert, check and store one chunk (inside the caller's transaction).
+
+        The chunk's conversion and checks (:func:`riskmodel.events.staging_sql`) form the view
+        ``_staged``; it is counted once, then valid rows go straight into ``events`` (new ids
+        once each) and rejected rows into ``rejects``, without materialising the chunk twice.
+
+        Returns rows staged, rows rejected and rows stored.
+        """
         from riskmodel.events import frame_for_duckdb, relation_columns, staging_sql
 
         con = self._con
@@ -379,48 +384,46 @@ class EventStore:
                 relation = "_frame"
             columns = relation_columns(con, relation)
             sql = staging_sql(relation, columns, line="_line" if "_line" in columns else None)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {sql}")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW _staged AS {sql}")
             if len(chunk.rejects):
                 rej = chunk.rejects.reset_index(drop=True)
                 con.register("_reader_rejects", pa.Table.from_pandas(rej, preserve_index=False))
                 registered.append("_reader_rejects")
                 con.execute('INSERT INTO rejects SELECT ?, line, source_event_id, "column", '
                             "value, reason, raw FROM _reader_rejects", [batch_id])
+            n_rows, n_bad, n_ids, lo, hi = con.execute(
+                "SELECT count(*), count(_reason), count(DISTINCT event_id) FILTER "
+                "(WHERE _reason IS NULL), min(event_id), max(event_id) FROM _staged"
+            ).fetchall()[0]
+            if n_bad:
+                con.execute('INSERT INTO rejects SELECT ?, _line, source_event_id, _column, '
+                            "_value, _reason, NULL FROM _staged WHERE _reason IS NOT NULL",
+                            [batch_id])
+            cols = ", ".join(EVENT_COLUMNS)
+            # Repeated ids within the chunk: keep the first line (skipped when there are none).
+            rows = "SELECT * FROM _staged WHERE _reason IS NULL"
+            if n_ids < n_rows - n_bad:
+                rows += " QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _line) = 1"
+            before = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+            if before and n_ids:
+                # Ids already stored: the range filter lets DuckDB skip row groups by their
+                # min/max, which makes this cheap when sources issue ids in order (GDELT, UCDP
+                # and ACLED do); the semi-join then probes only those row groups.
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE _existing AS SELECT event_id FROM events "
+                    "WHERE event_id BETWEEN ? AND ? "
+                    "AND event_id IN (SELECT event_id FROM _staged)", [lo, hi])
+                rows = (f"SELECT * FROM ({rows}) AS i WHERE NOT EXISTS "
+                        "(SELECT 1 FROM _existing AS e WHERE e.event_id = i.event_id)")
+            if n_ids:
+                con.execute(f"INSERT INTO events SELECT {cols}, ? AS batch_id FROM ({rows})",
+                            [batch_id])
+            con.execute("DROP TABLE IF EXISTS _existing")
+            stored = con.execute("SELECT count(*) FROM events").fetchall()[0][0] - before
         finally:
+            con.execute("DROP VIEW IF EXISTS _staged")
             for name in registered:
                 con.unregister(name)
-
-    def _store_staged(self, batch_id: int) -> tuple[int, int, int]:
-        """Insert the staged chunk: rejects with reasons, new events once each.
-
-        Returns rows staged, rows rejected and rows stored.
-        """
-        con = self._con
-        n_rows, n_bad, n_ids = con.execute(
-            "SELECT count(*), count(_reason), count(DISTINCT event_id) FILTER "
-            "(WHERE _reason IS NULL) FROM _staged").fetchall()[0]
-        con.execute('INSERT INTO rejects SELECT ?, _line, source_event_id, _column, _value, '
-                    "_reason, NULL FROM _staged WHERE _reason IS NOT NULL", [batch_id])
-        cols = ", ".join(EVENT_COLUMNS)
-        # Repeated ids within the batch: keep the first line (skipped when there are none).
-        rows = "SELECT * FROM _staged WHERE _reason IS NULL"
-        if n_ids < n_rows - n_bad:
-            rows += " QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _line) = 1"
-        before = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
-        if before:
-            # Ids already stored: a semi-join probing the stored ids with the batch's (small)
-            # id set; the range filter lets DuckDB skip row groups by their min/max, which
-            # makes this cheap when sources issue ids in order (GDELT, UCDP, ACLED do).
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _existing AS SELECT event_id FROM events "
-                "WHERE event_id BETWEEN (SELECT min(event_id) FROM _staged) "
-                "AND (SELECT max(event_id) FROM _staged) "
-                "AND event_id IN (SELECT event_id FROM _staged)")
-            rows = (f"SELECT * FROM ({rows}) AS i WHERE NOT EXISTS "
-                    "(SELECT 1 FROM _existing AS e WHERE e.event_id = i.event_id)")
-        con.execute(f"INSERT INTO events SELECT {cols}, ? AS batch_id FROM ({rows})", [batch_id])
-        con.execute("DROP TABLE IF EXISTS _existing")
-        stored = con.execute("SELECT count(*) FROM events").fetchall()[0][0] - before
         return int(n_rows), int(n_bad), int(stored)
 
     # ------------------------------------------------------------------ reads
