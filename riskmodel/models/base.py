@@ -345,6 +345,24 @@ class PanelArrays:
                 out[i] = pos.get(f"{b}>{a}", -1)
         return out
 
+    def pair_groups(self) -> list[tuple[int, ...]]:
+        """Dyad positions grouped by state pair: ``(A>B, B>A)`` where both directions are in
+        the panel, else a singleton."""
+        rev = self.reverse_labels()
+        groups: list[tuple[int, ...]] = []
+        seen: set[int] = set()
+        for i in range(len(self.dyads)):
+            if i in seen:
+                continue
+            j = int(rev[i])
+            if j >= 0 and j != i:
+                groups.append((i, j))
+                seen.update((i, j))
+            else:
+                groups.append((i,))
+                seen.add(i)
+        return groups
+
     def truncated(self, origin: pd.Timestamp) -> PanelArrays:
         """A view holding only periods ``<= origin`` (nothing is copied)."""
         cut = int(self._full_periods.searchsorted(origin, side="right"))

@@ -357,19 +357,7 @@ class HawkesModel(CountModelMixin, ForecastModel):
         n = len(arrays.dyads)
         if self.kind == "univariate" or not arrays.directed:
             return [(i,) for i in range(n)]
-        rev = arrays.reverse_labels()
-        groups, seen = [], set()
-        for i in range(n):
-            if i in seen:
-                continue
-            j = int(rev[i])
-            if j >= 0 and j != i:
-                groups.append((i, j))
-                seen.update((i, j))
-            else:
-                groups.append((i,))
-                seen.add(i)
-        return groups
+        return arrays.pair_groups()
 
     def _fit(self, arrays: PanelArrays, labels: np.ndarray, fires: np.ndarray) -> None:
         if self.kind == "bivariate" and arrays.directed is False:

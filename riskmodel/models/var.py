@@ -86,22 +86,6 @@ class VarModel(CountModelMixin, ForecastModel):
         check_int(self.fallback_window, "fallback_window", self, min_value=1)
         check_int(self.max_count, "max_count", self, min_value=1)
 
-    @staticmethod
-    def _pairs(arrays: PanelArrays) -> list[tuple[int, ...]]:
-        rev = arrays.reverse_labels()
-        out, seen = [], set()
-        for i in range(len(arrays.dyads)):
-            if i in seen:
-                continue
-            j = int(rev[i])
-            if j >= 0 and j != i:
-                out.append((i, j))
-                seen.update((i, j))
-            else:
-                out.append((i,))
-                seen.add(i)
-        return out
-
     def _fit(self, arrays: PanelArrays, labels: np.ndarray, fires: np.ndarray) -> None:
         from statsmodels.tsa.api import VAR  # noqa: PLC0415
 
@@ -113,7 +97,7 @@ class VarModel(CountModelMixin, ForecastModel):
                 f"{self.lags}; need at least {3 * self.lags + 4}.")
         results: dict[str, Any] = {}
         rules: dict[str, str] = {}
-        for group in self._pairs(arrays):
+        for group in arrays.pair_groups():
             names = [str(arrays.dyads[i]) for i in group]
             if len(group) == 1:
                 rules[names[0]] = "unpaired"
@@ -156,7 +140,7 @@ class VarModel(CountModelMixin, ForecastModel):
         means = np.zeros((n, horizon))
         pmf = np.zeros((n, horizon, kmax + 1))
         done = np.zeros(n, dtype=bool)
-        for group in self._pairs(arrays):
+        for group in arrays.pair_groups():
             if len(group) != 2:
                 continue
             key = f"{arrays.dyads[group[0]]}|{arrays.dyads[group[1]]}"

@@ -785,6 +785,19 @@ def _run_downloads(remotes: Sequence[RemoteFile], dest: Path, source: str, *,
     return ordered, sorted(not_found)
 
 
+def _plan_or_fetch(remotes: Sequence[RemoteFile], missing_entries: list[ManifestEntry],
+                   folder: Path, manifest: _Manifest, source: str, *, dry_run: bool,
+                   allow_missing: bool, index_reason: str, index: str, server: str,
+                   **download: Any) -> FetchResult:
+    """The dry-run plan, or: report files missing from the index, download the rest, finish."""
+    if dry_run:
+        return _plan(remotes, missing_entries, folder, manifest, source)
+    _report_missing([e.name for e in missing_entries],
+                    {e.name: index_reason for e in missing_entries}, allow_missing, index)
+    entries, not_found = _run_downloads(remotes, folder, source, manifest=manifest, **download)
+    return _finish(entries, missing_entries, folder, manifest, not_found, allow_missing, server)
+
+
 def _finish(entries: list[ManifestEntry], missing_entries: list[ManifestEntry], dest: Path,
             manifest: _Manifest, not_found: list[str], allow_missing: bool,
             what: str) -> FetchResult:
@@ -1066,16 +1079,12 @@ def fetch_gdelt1(start: str | _dt.date, end: str | _dt.date,
                                                  reason="not in md5sums or filesizes"))
         else:
             remotes.append(RemoteFile(name, base + name, known.size, known.md5))
-    if dry_run:
-        return _plan(remotes, missing_entries, folder, manifest, "gdelt1")
-    _report_missing([e.name for e in missing_entries],
-                    {e.name: "not in the index" for e in missing_entries}, allow_missing,
-                    f"GDELT 1.0's file index ({base}md5sums, {base}filesizes)")
-    entries, not_found = _run_downloads(remotes, folder, "gdelt1", transport=transport,
-                                        workers=workers, retries=retries, progress=progress,
-                                        manifest=manifest)
-    return _finish(entries, missing_entries, folder, manifest, not_found, allow_missing,
-                   f"the GDELT 1.0 server ({base})")
+    return _plan_or_fetch(remotes, missing_entries, folder, manifest, "gdelt1",
+                          dry_run=dry_run, allow_missing=allow_missing,
+                          index_reason="not in the index",
+                          index=f"GDELT 1.0's file index ({base}md5sums, {base}filesizes)",
+                          server=f"the GDELT 1.0 server ({base})", transport=transport,
+                          workers=workers, retries=retries, progress=progress)
 
 
 def _check_workers(workers: int) -> None:
@@ -1281,16 +1290,12 @@ def fetch_gdelt2(start: str | _dt.date | _dt.datetime, end: str | _dt.date | _dt
         for slot in slots if slot not in covered
     ]
     manifest = _Manifest(folder)
-    if dry_run:
-        return _plan(remotes, missing_entries, folder, manifest, "gdelt2")
-    _report_missing([e.name for e in missing_entries],
-                    {e.name: "not in the master list" for e in missing_entries}, allow_missing,
-                    f"GDELT 2.0's {base}{list_name}")
-    entries, not_found = _run_downloads(remotes, folder, "gdelt2", transport=transport,
-                                        workers=workers, retries=retries, progress=progress,
-                                        manifest=manifest)
-    return _finish(entries, missing_entries, folder, manifest, not_found, allow_missing,
-                   f"the GDELT 2.0 server ({base})")
+    return _plan_or_fetch(remotes, missing_entries, folder, manifest, "gdelt2",
+                          dry_run=dry_run, allow_missing=allow_missing,
+                          index_reason="not in the master list",
+                          index=f"GDELT 2.0's {base}{list_name}",
+                          server=f"the GDELT 2.0 server ({base})", transport=transport,
+                          workers=workers, retries=retries, progress=progress)
 
 
 # ---------------------------------------------------------------------------------------------
