@@ -5,7 +5,7 @@ Usage::
     python benchmarks/bench_ingest.py            # 2,000,000 rows
     python benchmarks/bench_ingest.py --small    # 20,000 rows (what the test suite runs)
     python benchmarks/bench_ingest.py --rows 500000 --profile
-    python benchmarks/bench_ingest.py --reader-options '{"block_bytes": 8388608}'
+    python benchmarks/bench_ingest.py --reader-options '{"block_bytes": 16777216}'
 
 The script writes a GDELT 1.0 daily-layout file (58 tab-separated columns, no header) of N rows
 with realistic values: CAMEO event codes of the codebook as zero-padded strings with their
@@ -18,13 +18,17 @@ child process so that peak memory is measured separately:
     dyad panel ``build_panel(store, freq="W")``;
 (b) **polars**: ``pl.scan_csv(file, separator="\\t", has_header=False)`` reading the 5 columns
     needed (SQLDATE, Actor1CountryCode, Actor2CountryCode, EventRootCode, QuadClass) and a
-    group-by counting events per (actor 1 state, actor 2 state, week) and QuadClass.
+    group-by counting events per (actor 1 state, actor 2 state, week) and QuadClass;
+(c) **plain DuckDB load**: DuckDB's own ``read_csv`` copying the GDELT fields riskmodel keeps
+    (as text: no conversion, no checks, no accounting) into a table of a new database file,
+    then the same group-by in SQL. It shows what storing those fields costs by itself, which
+    no ingest into a database can go below.
 
 Both must give the same counts for every dyad-week (events of two different states; the
 generator gives country-coded actors no role or a state role, GOV/MIL/COP/JUD/LEG/SPY, so
 riskmodel's "state" attribution and the polars filter define the same dyads). The script
-prints the times, the ratio riskmodel/polars and the peak RSS of each, and exits 1 if the counts
-differ. ``--profile`` adds a reader-only run (parse and map, nothing stored) and a cProfile of
+prints the times, the ratios riskmodel/polars, plain DuckDB load/polars and riskmodel/plain DuckDB
+load, and the peak RSS of each, and exits 1 if the counts differ. ``--profile`` adds a reader-only run (parse and map, nothing stored) and a cProfile of
 the riskmodel run, to show where the time goes: reading and parsing (the reader), mapping,
 validating and inserting (the store), and the panel.
 """
@@ -362,6 +366,39 @@ def _child_polars(data: Path, counts_out: Path) -> None:
     child_report({"times": times, "cells": result.height})
 
 
+def _child_duckdb(data: Path, work: Path, counts_out: Path) -> None:
+    import duckdb
+
+    from riskmodel.sources.gdelt import GDELT1_COLUMNS, NEEDED
+
+    times: dict[str, float] = {}
+    path = work / "plain.duckdb"
+    if path.exists():
+        path.unlink()
+    columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in GDELT1_COLUMNS) + "}"
+    source = (f"read_csv('{data}', delim='\\t', header=false, quote='', escape='', "
+              f"auto_detect=false, null_padding=true, columns={columns})")
+    states = ", ".join(f"'{s}'" for s in STATES)
+    con = duckdb.connect(str(path))
+    con.execute("SET preserve_insertion_order = false")
+    with timed(times, "load"):
+        con.execute(f"CREATE TABLE raw AS SELECT {', '.join(NEEDED)} FROM {source}")
+    with timed(times, "group-by"):
+        cells = con.execute(f"""
+            SELECT Actor1CountryCode AS a1, Actor2CountryCode AS a2,
+                   date_trunc('week', strptime(SQLDATE, '%Y%m%d')) AS week,
+                   count(*) AS n,
+                   {", ".join(f"count(*) FILTER (WHERE QuadClass = '{q}') AS quad{q}"
+                              for q in range(1, 5))}
+            FROM raw
+            WHERE a1 IN ({states}) AND a2 IN ({states}) AND a1 <> a2
+              AND TRY_CAST(EventRootCode AS INTEGER) BETWEEN 1 AND 20
+            GROUP BY ALL""").df()
+    con.close()
+    cells.to_parquet(counts_out)
+    child_report({"times": times, "cells": len(cells), "store_bytes": path.stat().st_size})
+
+
 def _child_reader(data: Path) -> None:
     """The reader alone: read and parse the file into chunks; nothing mapped, checked or stored.
 
@@ -466,16 +503,26 @@ def run(rows: int, workdir: Path, *, profile: bool = False, seed: int = 20160728
                    env=env)
     log("running polars (scan + group-by) ...")
     pl_ = run_child(me + ["--child", "polars", str(data), str(workdir), str(pl_counts)])
+    log("running the plain DuckDB load (read_csv into a table + group-by) ...")
+    dd_counts = workdir / "duckdb_counts.parquet"
+    dd = run_child(me + ["--child", "duckdb", str(data), str(workdir), str(dd_counts)])
     equal, message = compare_counts(rm_counts, pl_counts)
+    equal_dd, message_dd = compare_counts(dd_counts, pl_counts)
+    if not equal_dd:
+        equal, message = False, f"{message}\nplain DuckDB load against polars: {message_dd}"
     rm_time = sum(rm.payload["times"].values())
     pl_time = sum(pl_.payload["times"].values())
+    dd_time = sum(dd.payload["times"].values())
     result: dict[str, Any] = {
         "rows": rows, "file_bytes": data.stat().st_size, "cpus": cpu_count(),
         "riskmodel": {"seconds": rm_time, "wall": rm.wall, "peak_rss": rm.peak_rss,
                       **rm.payload},
         "polars": {"seconds": pl_time, "wall": pl_.wall, "peak_rss": pl_.peak_rss,
                    **pl_.payload},
+        "duckdb": {"seconds": dd_time, "wall": dd.wall, "peak_rss": dd.peak_rss, **dd.payload},
         "ratio": rm_time / pl_time if pl_time else float("nan"),
+        "ratio_duckdb": dd_time / pl_time if pl_time else float("nan"),
+        "ratio_riskmodel_duckdb": rm_time / dd_time if dd_time else float("nan"),
         "counts_equal": equal, "message": message,
         "load_average": [load_start, _loadavg()], "reader_options": reader_options or {},
     }
@@ -506,7 +553,7 @@ def _loadavg() -> float | None:
 def report(result: dict[str, Any], file: Any = None) -> None:
     """Print the result table (and the profile) on ``file`` (default stdout)."""
     out = file or sys.stdout
-    rm, pl_ = result["riskmodel"], result["polars"]
+    rm, pl_, dd = result["riskmodel"], result["polars"], result["duckdb"]
     load = result.get("load_average") or [None, None]
     load_text = (f", load average {load[0]} -> {load[1]}" if load[0] is not None else "")
     print(f"GDELT 1.0 ingest benchmark: {result['rows']:,} rows, "
@@ -518,6 +565,9 @@ def report(result: dict[str, Any], file: Any = None) -> None:
         ["polars scan + group-by (5 cols)", f"{pl_['seconds']:.2f}", f"{pl_['wall']:.2f}",
          human_bytes(pl_["peak_rss"]), "; ".join(f"{k} {v:.2f} s"
                                                  for k, v in pl_["times"].items())],
+        ["plain DuckDB load + group-by", f"{dd['seconds']:.2f}", f"{dd['wall']:.2f}",
+         human_bytes(dd["peak_rss"]), "; ".join(f"{k} {v:.2f} s"
+                                                for k, v in dd["times"].items())],
     ]
     print_table(rows, ["contender", "seconds", "wall s", "peak RSS", "parts"], file=out)
     if rm.get("ingest_peak_rss"):
@@ -527,6 +577,9 @@ def report(result: dict[str, Any], file: Any = None) -> None:
     print(f"ratio riskmodel / polars: {ratio(rm['seconds'], pl_['seconds'])} "
           f"(wall, incl. start-up: {ratio(rm['wall'], pl_['wall'])}); "
           f"riskmodel accounting {rm.get('accounting')}; panel via {rm.get('panel')}", file=out)
+    print(f"ratio plain DuckDB load / polars: {ratio(dd['seconds'], pl_['seconds'])}; "
+          f"riskmodel / plain DuckDB load: {ratio(rm['seconds'], dd['seconds'])} "
+          f"(plain load's database file {human_bytes(dd.get('store_bytes', 0))})", file=out)
     print(("OK: " if result["counts_equal"] else "MISMATCH: ") + result["message"], file=out)
     prof = result.get("profile")
     if prof:
@@ -557,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also write the results as JSON")
     parser.add_argument("--reader-options", default=None, metavar="JSON",
                         help='keyword options for the gdelt1 reader, e.g. \'{"block_bytes": '
-                             '8388608}\' (passed to EventStore.ingest and the reader-only run)')
+                             '16777216}\' (passed to EventStore.ingest and the reader-only run)')
     parser.add_argument("--child", nargs=4, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -567,6 +620,8 @@ def main(argv: list[str] | None = None) -> int:
             _child_riskmodel(Path(data), Path(work), Path(out))
         elif role == "polars":
             _child_polars(Path(data), Path(out))
+        elif role == "duckdb":
+            _child_duckdb(Path(data), Path(work), Path(out))
         elif role == "reader":
             _child_reader(Path(data))
         elif role == "cprofile":

@@ -62,6 +62,71 @@ DEFAULT_STORE = "riskmodel.duckdb"
 
 
 
+class _prefetched(Iterator[Any]):
+    """Iterate over ``chunks`` while a background thread reads the next one.
+
+    The reader (file I/O, hashing, CSV parsing; mostly outside the GIL) then overlaps with the
+    store's conversion and insert of the previous chunk (inside DuckDB, also outside the GIL).
+    At most one chunk waits in the queue, so memory stays bounded. An exception of the reader
+    is raised here, in the caller's thread; :meth:`close` stops the thread early.
+    """
+
+    _DONE = object()
+
+    def __init__(self, chunks: Iterator[Any]) -> None:
+        import queue
+
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._source = chunks
+        self._thread = threading.Thread(target=self._run, name="riskmodel-reader", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import queue
+
+        try:
+            for chunk in self._source:
+                while not self._stop.is_set():
+                    try:
+                        self._queue.put((chunk, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if self._stop.is_set():
+                    return
+            item: tuple[Any, BaseException | None] = (self._DONE, None)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            item = (self._DONE, exc)
+        finally:
+            if self._stop.is_set():
+                close = getattr(self._source, "close", None)
+                if close is not None:
+                    close()
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __next__(self) -> Any:
+        if self._stop.is_set():
+            raise StopIteration
+        chunk, exc = self._queue.get()
+        if chunk is self._DONE:
+            self._stop.set()
+            if exc is not None:
+                raise exc
+            raise StopIteration
+        return chunk
+
+    def close(self) -> None:
+        """Stop the reader thread and wait for it (the reader's file is closed)."""
+        self._stop.set()
+        self._thread.join()
+
+
 @dataclass
 class IngestReport:
     """Row accounting of one ingest (one or more batches).
@@ -294,8 +359,12 @@ class EventStore:
         total = IngestReport()
         items = expand_inputs(paths)
         for i, item in enumerate(items, 1):
-            report = self._write_batch(kind, item.origin, lambda it=item: it.sha256 or
-                                       file_sha256(it), reader(item, **options))
+            chunks = _prefetched(reader(item, **options))
+            try:
+                report = self._write_batch(kind, item.origin, lambda it=item: it.sha256 or
+                                           file_sha256(it), chunks)
+            finally:
+                chunks.close()
             total += report
             if progress is not None:
                 c = report.counts()
@@ -361,8 +430,10 @@ class EventStore:
         """Convert, check and store one chunk (inside the caller's transaction).
 
         The chunk's conversion and checks (:func:`riskmodel.events.staging_sql`) form the view
-        ``_staged``; it is counted once, then valid rows go straight into ``events`` (new ids
-        once each) and rejected rows into ``rejects``, without materialising the chunk twice.
+        ``_staged``, which is never materialised. Valid rows go straight into ``events`` (new ids
+        once each); only when fewer rows were stored than staged does a second pass write the
+        rejected rows into ``rejects``, so a clean chunk is converted and checked once (plus a
+        cheap pass over its ids alone).
 
         Returns rows staged, rows rejected and rows stored.
         """
@@ -378,53 +449,67 @@ class EventStore:
                     con.register(name, table)
                     registered.append(name)
                 relation = f"({chunk.sql})"
+                n_rows = chunk.events.num_rows
             else:
-                con.register("_frame", frame_for_duckdb(chunk.events))
+                frame = frame_for_duckdb(chunk.events)
+                con.register("_frame", frame)
                 registered.append("_frame")
                 relation = "_frame"
-            columns = relation_columns(con, relation)
-            sql = staging_sql(relation, columns, line="_line" if "_line" in columns else None)
-            con.execute(f"CREATE OR REPLACE TEMP VIEW _staged AS {sql}")
+                n_rows = len(frame)
             if len(chunk.rejects):
                 rej = chunk.rejects.reset_index(drop=True)
                 con.register("_reader_rejects", pa.Table.from_pandas(rej, preserve_index=False))
                 registered.append("_reader_rejects")
                 con.execute('INSERT INTO rejects SELECT ?, line, source_event_id, "column", '
                             "value, reason, raw FROM _reader_rejects", [batch_id])
-            n_rows, n_bad, n_ids, lo, hi = con.execute(
-                "SELECT count(*), count(_reason), count(DISTINCT event_id) FILTER "
-                "(WHERE _reason IS NULL), min(event_id), max(event_id) FROM _staged"
+            if not n_rows:
+                return 0, 0, 0
+            columns = relation_columns(con, relation)
+            sql = staging_sql(relation, columns, line="_line" if "_line" in columns else None)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW _staged AS {sql}")
+            # The ids alone (no checks evaluated): are they unique, and what range do they span?
+            n_ids, lo, hi = chunk.ids if chunk.ids is not None else con.execute(
+                "SELECT count(DISTINCT event_id), min(event_id), max(event_id) FROM _staged"
             ).fetchall()[0]
-            if n_bad:
-                con.execute('INSERT INTO rejects SELECT ?, _line, source_event_id, _column, '
-                            "_value, _reason, NULL FROM _staged WHERE _reason IS NOT NULL",
-                            [batch_id])
-            cols = ", ".join(EVENT_COLUMNS)
-            # Repeated ids within the chunk: keep the first line (skipped when there are none).
             rows = "SELECT * FROM _staged WHERE _reason IS NULL"
-            if n_ids < n_rows - n_bad:
+            if n_ids < n_rows:
+                # Repeated (or missing) ids within the chunk: keep the first line of each id.
                 rows += " QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _line) = 1"
-            before = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
-            if before and n_ids:
-                # Ids already stored: the range filter lets DuckDB skip row groups by their
-                # min/max, which makes this cheap when sources issue ids in order (GDELT, UCDP
-                # and ACLED do); the semi-join then probes only those row groups.
+            if n_ids and self._ids_stored_between(lo, hi):
+                # Some ids of this range are stored already. The range filter lets DuckDB skip
+                # row groups by their min/max (sources issue ids in order: GDELT, UCDP and
+                # ACLED do), so the semi-join probes only the row groups that overlap.
                 con.execute(
                     "CREATE OR REPLACE TEMP TABLE _existing AS SELECT event_id FROM events "
                     "WHERE event_id BETWEEN ? AND ? "
                     "AND event_id IN (SELECT event_id FROM _staged)", [lo, hi])
                 rows = (f"SELECT * FROM ({rows}) AS i WHERE NOT EXISTS "
                         "(SELECT 1 FROM _existing AS e WHERE e.event_id = i.event_id)")
+            stored = 0
             if n_ids:
-                con.execute(f"INSERT INTO events SELECT {cols}, ? AS batch_id FROM ({rows})",
-                            [batch_id])
+                cols = ", ".join(EVENT_COLUMNS)
+                stored = con.execute(
+                    f"INSERT INTO events SELECT {cols}, ? AS batch_id FROM ({rows})",
+                    [batch_id]).fetchall()[0][0]
             con.execute("DROP TABLE IF EXISTS _existing")
-            stored = con.execute("SELECT count(*) FROM events").fetchall()[0][0] - before
+            n_bad = 0
+            if stored < n_rows:
+                # Something was rejected or repeated: record the rejected rows with reasons.
+                n_bad = con.execute(
+                    'INSERT INTO rejects SELECT ?, _line, source_event_id, _column, _value, '
+                    "_reason, NULL FROM _staged WHERE _reason IS NOT NULL",
+                    [batch_id]).fetchall()[0][0]
         finally:
             con.execute("DROP VIEW IF EXISTS _staged")
             for name in registered:
                 con.unregister(name)
         return int(n_rows), int(n_bad), int(stored)
+
+    def _ids_stored_between(self, lo: str, hi: str) -> bool:
+        """Whether any stored event id lies in ``[lo, hi]`` (row groups pruned by min/max)."""
+        return bool(self._con.execute(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE event_id BETWEEN ? AND ?)",
+            [lo, hi]).fetchall()[0][0])
 
     # ------------------------------------------------------------------ reads
     def count(self) -> int:

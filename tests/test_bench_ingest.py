@@ -2,7 +2,8 @@
 
 Runs ``benchmarks/bench_ingest.py --small`` through its ``main`` (the contenders still run in
 child processes). No timing is asserted: only that it completes, that riskmodel's accounting is
-exact and that riskmodel's weekly dyad counts equal the polars reference's.
+exact and that riskmodel's weekly dyad counts (and the plain DuckDB load's) equal the polars
+reference's.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ def test_bench_ingest_small_completes_and_counts_agree(tmp_path: Path,
                                                  "stored": bench.SMALL_ROWS,
                                                  "duplicates": 0, "rejected": 0}
     assert result["riskmodel"]["cells"] == result["polars"]["cells"] > 0
+    assert result["duckdb"]["cells"] == result["polars"]["cells"]  # the plain-load floor
     assert result["riskmodel"]["peak_rss"] > 0 and result["polars"]["peak_rss"] > 0
     assert "ratio riskmodel / polars" in printed and "OK:" in printed
+    assert "riskmodel / plain DuckDB load" in printed
 
 
 def test_generated_file_is_gdelt1_layout(tmp_path: Path) -> None:

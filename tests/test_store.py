@@ -254,3 +254,54 @@ def test_cli_reader_options(tmp_path, export_file):
                            "-o", "block_bytes=64"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1])["stored"] == 6
+
+
+def test_prefetching_reader_passes_chunks_errors_and_stops_early():
+    import threading
+
+    from riskmodel.store import _prefetched
+
+    closed = threading.Event()
+
+    def chunks(fail: bool):
+        try:
+            yield 1
+            yield 2
+            if fail:
+                raise SourceFormatError("broken row", path="f.csv", line=3)
+            yield 3
+        finally:
+            closed.set()
+
+    assert list(_prefetched(chunks(False))) == [1, 2, 3]
+    it = _prefetched(chunks(True))
+    assert [next(it), next(it)] == [1, 2]
+    with pytest.raises(SourceFormatError, match="broken row"):
+        next(it)
+    # Stopping after the first chunk closes the reader (its file) in its own thread.
+    closed.clear()
+    it = _prefetched(chunks(False))
+    assert next(it) == 1
+    it.close()
+    assert closed.is_set() and not it._thread.is_alive()
+    with pytest.raises(StopIteration):
+        next(it)
+
+
+def test_chunk_with_repeated_and_stored_ids_is_accounted(tmp_path, export_file):
+    # The first ingest stores the file; a copy with one row repeated and one row broken
+    # stores nothing new, and every row is accounted for as a duplicate or a reject.
+    lines = Path(export_file).read_text().splitlines()
+    fields = lines[1].split("\t")
+    fields[1] = "2024-13-45"  # SQLDATE that is no date
+    copy = tmp_path / "copy.export.CSV"
+    copy.write_text("\n".join(lines + [lines[0], "\t".join(fields)]) + "\n")
+    with EventStore(tmp_path / "s.duckdb") as store:
+        first = store.ingest("gdelt2", [export_file]).counts()
+        again = store.ingest("gdelt2", [copy]).counts()
+        assert again == {"read": first["read"] + 2, "stored": 0,
+                         "duplicates": first["read"] + 1, "rejected": 1}
+        assert store.count() == first["stored"]
+        reason = store.connection.execute(
+            "SELECT \"column\", line FROM rejects ORDER BY batch_id DESC LIMIT 1").fetchall()
+        assert reason == [("SQLDATE", len(lines) + 2)]

@@ -67,6 +67,10 @@ class Chunk:
         in the database, which is much faster for large files than pandas.
     tables : dict, optional
         Small lookup tables (name -> pyarrow.Table) that ``sql`` joins.
+    ids : tuple, optional
+        ``(distinct ids, smallest event_id, largest event_id)`` when the reader knows them
+        cheaply (rows it rejects may be included: the store only uses them to decide whether
+        repeated or already-stored ids need a closer look). Without it the store computes them.
     """
 
     events: pd.DataFrame | pa.Table
@@ -74,6 +78,7 @@ class Chunk:
     n_read: int = -1
     sql: str | None = None
     tables: dict[str, pa.Table] = field(default_factory=dict)
+    ids: tuple[int, str | None, str | None] | None = None
 
     def __post_init__(self) -> None:
         n_events = self.events.num_rows if isinstance(self.events, pa.Table) else len(self.events)

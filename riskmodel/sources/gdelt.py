@@ -107,7 +107,7 @@ _LAYOUTS: dict[str, dict[int, tuple[str, ...]]] = {
 }
 
 #: Bytes per block read from the input (a block is split at its last newline).
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 64 << 20
 
 
 @register_reader("gdelt1")
@@ -270,7 +270,7 @@ def _parse_block(block: bytes, first_line: int, n_lines: int,
     rejects = make_rejects(rej_lines, rej_reasons, raws=rej_raw) if rej_lines else empty_rejects()
     return Chunk(events=raw, rejects=rejects, n_read=raw.num_rows + len(rejects),
                  sql=_mapping_sql(source, "SOURCEURL" in include),
-                 tables=_state_lookups(raw))
+                 tables=_state_lookups(raw), ids=_id_stats(raw, source))
 
 
 def _is_utf8(block: bytes) -> bool:
@@ -321,6 +321,19 @@ def _state_lookups(raw: pa.Table) -> dict[str, pa.Table]:
                               "iso3": pa.array(iso.astype(object).where(iso.notna(), None)
                                                .tolist(), pa.string())})
     return out
+
+
+def _id_stats(raw: pa.Table, source: str) -> tuple[int, str | None, str | None]:
+    """Distinct GLOBALEVENTIDs and the range of the event ids they give (``source:id``)."""
+    import pyarrow.compute as pc
+
+    ids = raw.column("GLOBALEVENTID")
+    if not len(ids):
+        return 0, None, None
+    bounds = pc.min_max(ids)
+    lo, hi = bounds["min"].as_py(), bounds["max"].as_py()
+    return (int(pc.count_distinct(ids).as_py()), None if lo is None else f"{source}:{lo}",
+            None if hi is None else f"{source}:{hi}")
 
 
 def _mapping_sql(source: str, has_url: bool) -> str:
