@@ -138,6 +138,50 @@ def _fallback_forecast(y: np.ndarray, horizon: int, window: int, kmax: int
     return np.full(horizon, mean), pmf, "mean"
 
 
+class _GaussianCounts:
+    """The count grid of a Gaussian forecast model (SARIMAX, VAR) for one prediction.
+
+    Holds the clipped target series, the largest count of the grid, and the means and pmfs
+    being filled; :meth:`put` stores a Gaussian forecast (on the model's scale) of one dyad,
+    :meth:`finish` gives the series left out the fallback forecast and returns the result.
+    """
+
+    def __init__(self, model: Any, arrays: PanelArrays, horizon: int) -> None:
+        self.model, self.arrays, self.horizon = model, arrays, horizon
+        self.y = np.clip(arrays.column(model.target_), 0, None)
+        recent = np.max(self.y[:, -model.fallback_window:], initial=0)
+        self.kmax = int(min(model.max_count, max(10, 3 * recent + 10)))
+        n = len(arrays.dyads)
+        self.means = np.zeros((n, horizon))
+        self.pmf = np.zeros((n, horizon, self.kmax + 1))
+        self.done = np.zeros(n, dtype=bool)
+
+    def series(self, rows: int | list[int]) -> np.ndarray:
+        """The target series of ``rows`` on the model's scale (log1p or counts)."""
+        return _transform(self.y[rows], self.model.transform)
+
+    def put(self, i: int, mu: np.ndarray, sd: np.ndarray) -> bool:
+        """Store dyad ``i``'s forecast (mean, standard deviation per step) if it is finite."""
+        if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sd))):
+            return False
+        p = pmf_from_gaussian(mu, sd, self.kmax, log1p=self.model.transform == "log1p")
+        self.pmf[i] = p
+        self.means[i] = p @ np.arange(self.kmax + 1)
+        self.done[i] = True
+        return True
+
+    def finish(self) -> CountForecast:
+        """Fallback forecasts for the dyads without one; the :class:`CountForecast`."""
+        model = self.model
+        for i in np.nonzero(~self.done)[0]:
+            m, p, _ = _fallback_forecast(self.y[i], self.horizon, model.fallback_window,
+                                         self.kmax)
+            self.means[i], self.pmf[i] = m, p
+        return CountForecast(self.arrays.dyads, model._future_periods(self.arrays, self.horizon),
+                             self.means, pmf=self.pmf, origin=self.arrays.periods[-1],
+                             target=model.target_)
+
+
 class SarimaxModel(CountModelMixin, ForecastModel):
     """SARIMAX per dyad on the (``log1p``-transformed) target count.
 
@@ -244,31 +288,19 @@ class SarimaxModel(CountModelMixin, ForecastModel):
             self._fit_link(arrays, labels, trail * self.horizon_)
 
     def _predict_counts(self, arrays: PanelArrays, horizon: int) -> CountForecast:
-        y = np.clip(arrays.column(self.target_), 0, None)
-        n = len(arrays.dyads)
-        kmax = int(min(self.max_count, max(10, 3 * np.max(y[:, -self.fallback_window:],
-                                                           initial=0) + 10)))
-        means = np.zeros((n, horizon))
-        pmf = np.zeros((n, horizon, kmax + 1))
+        grid = _GaussianCounts(self, arrays, horizon)
         for i, dyad in enumerate(arrays.dyads):
             res = self.results_.results.get(dyad)
-            if res is not None:
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        applied = res.apply(_transform(y[i], self.transform))
-                        fc = applied.get_forecast(horizon)
-                        mu = np.asarray(fc.predicted_mean, dtype=float)
-                        sd = np.sqrt(np.clip(np.asarray(fc.var_pred_mean, dtype=float), 1e-12,
-                                             None))
-                    if np.all(np.isfinite(mu)) and np.all(np.isfinite(sd)):
-                        p = pmf_from_gaussian(mu, sd, kmax, log1p=self.transform == "log1p")
-                        pmf[i] = p
-                        means[i] = p @ np.arange(kmax + 1)
-                        continue
-                except (ValueError, np.linalg.LinAlgError):
-                    pass
-            m, p, _ = _fallback_forecast(y[i], horizon, self.fallback_window, kmax)
-            means[i], pmf[i] = m, p
-        return CountForecast(arrays.dyads, self._future_periods(arrays, horizon), means,
-                             pmf=pmf, origin=arrays.periods[-1], target=self.target_)
+            if res is None:
+                continue
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    fc = res.apply(grid.series(i)).get_forecast(horizon)
+                    mu = np.asarray(fc.predicted_mean, dtype=float)
+                    sd = np.sqrt(np.clip(np.asarray(fc.var_pred_mean, dtype=float), 1e-12,
+                                         None))
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            grid.put(i, mu, sd)
+        return grid.finish()

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.exceptions import ConfigurationError
-from riskmodel.models.arima import DyadResults, _fallback_forecast, _transform
+from riskmodel.models.arima import DyadResults, _GaussianCounts, _transform
 from riskmodel.models.base import (
     CountForecast,
     CountModelMixin,
@@ -30,7 +30,6 @@ from riskmodel.models.base import (
     PanelArrays,
     check_int,
     check_option,
-    pmf_from_gaussian,
     trailing_mean,
 )
 
@@ -133,13 +132,7 @@ class VarModel(CountModelMixin, ForecastModel):
             self._fit_link(arrays, labels, trail * self.horizon_)
 
     def _predict_counts(self, arrays: PanelArrays, horizon: int) -> CountForecast:
-        y = np.clip(arrays.column(self.target_), 0, None)
-        n = len(arrays.dyads)
-        kmax = int(min(self.max_count, max(10, 3 * np.max(y[:, -self.fallback_window:],
-                                                           initial=0) + 10)))
-        means = np.zeros((n, horizon))
-        pmf = np.zeros((n, horizon, kmax + 1))
-        done = np.zeros(n, dtype=bool)
+        grid = _GaussianCounts(self, arrays, horizon)
         for group in arrays.pair_groups():
             if len(group) != 2:
                 continue
@@ -153,7 +146,7 @@ class VarModel(CountModelMixin, ForecastModel):
             if res is None:
                 continue
             order = list(group[::-1]) if swapped else list(group)
-            z = _transform(y[order].T, self.transform)
+            z = grid.series(order).T
             if len(z) < res.k_ar:
                 continue
             try:
@@ -162,16 +155,7 @@ class VarModel(CountModelMixin, ForecastModel):
                                      None))  # (h, 2)
             except (ValueError, np.linalg.LinAlgError):
                 continue
-            if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sd))):
-                continue
-            for col, i in enumerate(order):
-                p = pmf_from_gaussian(mu[:, col], sd[:, col], kmax,
-                                      log1p=self.transform == "log1p")
-                pmf[i] = p
-                means[i] = p @ np.arange(kmax + 1)
-                done[i] = True
-        for i in np.nonzero(~done)[0]:
-            m, p, _ = _fallback_forecast(y[i], horizon, self.fallback_window, kmax)
-            means[i], pmf[i] = m, p
-        return CountForecast(arrays.dyads, self._future_periods(arrays, horizon), means,
-                             pmf=pmf, origin=arrays.periods[-1], target=self.target_)
+            if np.all(np.isfinite(mu)) and np.all(np.isfinite(sd)):
+                for col, i in enumerate(order):
+                    grid.put(i, mu[:, col], sd[:, col])
+        return grid.finish()
