@@ -12,8 +12,9 @@ import pytest
 from riskmodel.codes.cameo import cameo_table
 from riskmodel.exceptions import SourceFormatError
 from riskmodel.sources.acled import acled_cameo_table
-from riskmodel.sources.base import expand_inputs, get_reader
 from riskmodel.store import EventStore
+
+from _sources import read_source
 
 COLUMNS = ("event_id_cnty,event_date,year,time_precision,disorder_type,event_type,"
            "sub_event_type,actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,interaction,"
@@ -49,15 +50,8 @@ def write(tmp_path: Path, rows: list[dict[str, str]], name: str = "acled.csv") -
     return p
 
 
-def read_all(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    reader = get_reader("acled")
-    events, rejects, n = [], [], 0
-    for item in expand_inputs([path]):
-        for chunk in reader(item):
-            events.append(chunk.events)
-            rejects.append(chunk.rejects)
-            n += chunk.n_read
-    return pd.concat(events, ignore_index=True), pd.concat(rejects, ignore_index=True), n
+def read_all(path: Path | str, **options: object) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    return read_source("acled", path, **options)
 
 
 def test_mapping_of_a_battle(tmp_path):

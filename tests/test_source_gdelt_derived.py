@@ -9,23 +9,17 @@ import pytest
 
 from riskmodel.codes.cameo import cameo_table
 from riskmodel.exceptions import ConfigurationError, SourceFormatError
-from riskmodel.sources.base import expand_inputs, get_reader
 from riskmodel.sources.gdelt import GDELT2_COLUMNS
 from riskmodel.sources.gdelt_derived import PRESETS, resolve_mapping
 from riskmodel.store import EventStore
+
+from _sources import read_source
 
 DYADS = {("AFG", "PAK"), ("IND", "PAK"), ("ARM", "AZE"), ("ISR", "PSE"), ("RUS", "UKR")}
 
 
 def read_all(path: Path | str, **options: object) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    reader = get_reader("gdelt2_derived")
-    events, rejects, n = [], [], 0
-    for item in expand_inputs([path]):
-        for chunk in reader(item, **options):
-            events.append(chunk.events)
-            rejects.append(chunk.rejects)
-            n += chunk.n_read
-    return pd.concat(events, ignore_index=True), pd.concat(rejects, ignore_index=True), n
+    return read_source("gdelt2_derived", path, **options)
 
 
 def undirected(events: pd.DataFrame, a: str, b: str) -> int:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from riskmodel.exceptions import SourceFormatError
-from riskmodel.sources.base import InputFile, expand_inputs, get_reader
+from riskmodel.sources.base import InputFile, get_reader
 from riskmodel.sources.icews import (
     DATAVERSE_COLUMNS,
     actor_type_from_text,
@@ -16,18 +16,13 @@ from riskmodel.sources.icews import (
 )
 from riskmodel.store import EventStore
 
+from _sources import read_source
+
 SUBSETS = ("icews14_test", "icews14_valid", "icews05-15_test", "icews05-15_valid")
 
 
 def read_all(path: Path | str, **options: object) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    reader = get_reader("icews")
-    events, rejects, n = [], [], 0
-    for item in expand_inputs([path]):
-        for chunk in reader(item, **options):
-            events.append(chunk.events)
-            rejects.append(chunk.rejects)
-            n += chunk.n_read
-    return pd.concat(events, ignore_index=True), pd.concat(rejects, ignore_index=True), n
+    return read_source("icews", path, **options)
 
 
 @pytest.fixture(scope="module")

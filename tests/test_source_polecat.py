@@ -10,9 +10,10 @@ import pytest
 
 from riskmodel.codes.cameo import cameo_table
 from riskmodel.exceptions import SourceFormatError
-from riskmodel.sources.base import expand_inputs, get_reader
 from riskmodel.sources.polecat import POLECAT_COLUMNS, plover_cameo_table, plover_to_cameo
 from riskmodel.store import EventStore
+
+from _sources import read_source
 
 
 def row(**kw: object) -> str:
@@ -37,15 +38,8 @@ def write(tmp_path: Path, rows: list[str], name: str = "polecat.tsv") -> Path:
     return p
 
 
-def read_all(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    reader = get_reader("polecat")
-    events, rejects, n = [], [], 0
-    for item in expand_inputs([path]):
-        for chunk in reader(item):
-            events.append(chunk.events)
-            rejects.append(chunk.rejects)
-            n += chunk.n_read
-    return pd.concat(events, ignore_index=True), pd.concat(rejects, ignore_index=True), n
+def read_all(path: Path | str, **options: object) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    return read_source("polecat", path, **options)
 
 
 @pytest.mark.parametrize(("etype", "mode", "code", "flags"), [

@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from riskmodel.exceptions import SourceFormatError
-from riskmodel.sources.base import InputFile, expand_inputs, get_reader
+from riskmodel.sources.base import InputFile, get_reader
 from riskmodel.store import EventStore
+
+from _sources import read_source
 
 GED_HEADER = (
     "id,relid,year,active_year,code_status,type_of_violence,conflict_dset_id,conflict_new_id,"
@@ -48,14 +50,7 @@ def ged_row(**kw: object) -> str:
 
 
 def read_all(path: Path | str, **options: object) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    reader = get_reader("ucdp")
-    events, rejects, n = [], [], 0
-    for item in expand_inputs([path]):
-        for chunk in reader(item, **options):
-            events.append(chunk.events)
-            rejects.append(chunk.rejects)
-            n += chunk.n_read
-    return (pd.concat(events, ignore_index=True), pd.concat(rejects, ignore_index=True), n)
+    return read_source("ucdp", path, **options)
 
 
 # --- the real JSON-lines sample ------------------------------------------------------------
