@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from riskmodel.engines import STATE_TYPES
 from riskmodel.engines.testing import events_from_records
 from riskmodel.exceptions import StoreError
-from riskmodel.panel import COUNT_COLUMNS, QUAD_COLUMNS, ROOT_COLUMNS, build_panel
+from riskmodel.panel import COUNT_COLUMNS, QUAD_COLUMNS, ROOT_COLUMNS, DyadPanel, build_panel
 
 STATES = ["AFG", "PAK", "IND", "UKR"]
 CODES = ["010", "042", "057", "061", "111", "130", "173", "190", "195", "203"]
@@ -89,6 +89,11 @@ def test_undirected_equals_sum_of_directions(ev, freq, dedup, attribution):
         return
     d = build_panel(ev, directed=True, **kw)
     u = build_panel(ev, directed=False, **kw)
+    for built in (d, u):  # build_panel skips re-validation: its panels pass every check
+        checked = DyadPanel(built.data.copy(), freq=built.freq, directed=built.directed,
+                            meta=built.meta)
+        assert checked.dyads == built.dyads
+        pd.testing.assert_index_equal(checked.periods, built.periods)
     flat = d.data.reset_index()
     flat["pair"] = [("-".join(sorted((a, b)))) for a, b in zip(flat["state_a"], flat["state_b"])]
     cols = list(COUNT_COLUMNS) + ["goldstein_sum", "fatalities", "weight"]
