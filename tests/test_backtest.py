@@ -332,7 +332,7 @@ def test_cli_backtest_prints_and_saves(tmp_path, capsys):
     code = main(["backtest", "--store", str(store_file), "--freq", "M", "--horizons", "1",
                  "--models", "TrailingMeanBaseline:window=6", "--baselines", "ZeroBaseline",
                  "BaseRateBaseline", "--holdout", "4", "--validation", "6", "--step", "2",
-                 "--n-boot", "20", "--out", str(out), "--quiet"])
+                 "--n-boot", "20", "--out", str(out), "--quiet", "--jobs", "2"])
     assert code == 0
     printed = capsys.readouterr().out
     assert "brier" in printed and "TrailingMeanBaseline:window=6" in printed
@@ -346,3 +346,43 @@ def test_cli_backtest_prints_and_saves(tmp_path, capsys):
     assert main(["backtest", "--rescore", str(out / "ledger.parquet"), "--n-boot", "20"]) == 0
     again = capsys.readouterr().out
     assert "TrailingMeanBaseline:window=6" in again and "skill vs baselines" in again
+
+
+def test_parallel_origins_give_the_same_ledger(panel):
+    plan = rolling_origin_splits(panel.index.get_level_values("period").unique(),
+                                 horizons=(1, 3), holdout=8, validation=10, min_train=12)
+    models = {"noisy": NoisyModel(), "const": ConstantBaseline()}
+    kw = {"origins": plan, "n_boot": 20, "n_boot_aupr": 5}
+    one = backtest(panel, models, **kw)
+    two = backtest(panel, models, n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
+    pd.testing.assert_frame_equal(one.scores, two.scores)
+    with pytest.warns(RuntimeWarning, match="boom"):  # failures in workers are still reported
+        r = backtest(panel, {"b": _Broken(), "const": ConstantBaseline()}, horizons=(1,),
+                     on_error="warn", n_jobs=2, n_boot=10, n_boot_aupr=5)
+    assert r.meta["failures"] and {f["model"] for f in r.meta["failures"]} == {"b"}
+    with pytest.raises(ConfigurationError, match="n_jobs"):
+        backtest(panel, models, n_jobs=0, **kw)
+
+
+class _Broken(ConstantBaseline):
+    def fit(self, panel, **kw):
+        raise RuntimeError("boom")
+
+
+def test_parallel_origins_rebuild_from_an_event_store(tmp_path):
+    panel_mod = pytest.importorskip("riskmodel.panel")
+    from riskmodel.store import EventStore
+
+    events = make_events()
+    with EventStore(tmp_path / "s.duckdb") as store:
+        store.add(events)
+        panel = panel_mod.build_panel(store, freq="M", directed=True)
+        plan = rolling_origin_splits(panel, horizons=(1,), step=4, holdout=4, validation=4,
+                                     min_train=12)
+        kw = {"origins": plan, "source": store, "n_boot": 10, "n_boot_aupr": 2}
+        models = {"const": ConstantBaseline(), "half": ConstantBaseline(0.5)}
+        one = backtest(panel, models, **kw)
+        two = backtest(panel, models, n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
+    assert one.meta["as_of_rebuild"] and one.forecasts["data_hash"].nunique() > 1

@@ -148,6 +148,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", action="store_true",
                    help="rebuild the panel at each origin from events available by then")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="run origins in parallel on N workers (-1: every core; default 1)")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="folder for ledger.parquet, scores.csv, skill.csv, reliability.csv")
     p.add_argument("--ledger", default=None, metavar="FILE",
@@ -270,6 +272,7 @@ def run(args: argparse.Namespace) -> int:
             baselines=list(baselines), onset_window=args.onset_window, n_boot=args.n_boot,
             ledger=args.ledger, allow_holdout_rerun=args.allow_holdout_rerun,
             on_error="warn" if args.keep_going else "raise", progress=not args.quiet,
+            n_jobs=args.jobs,
         )
     finally:
         store.close()

@@ -629,6 +629,7 @@ def backtest(
     on_error: str = "raise",
     random_state: int = 0,
     progress: bool = False,
+    n_jobs: int | None = 1,
 ) -> BacktestResult:
     """Run every model at every origin and score the forecasts.
 
@@ -685,6 +686,10 @@ def backtest(
         Seed of the bootstrap.
     progress : bool, default False
         Print one line per origin to stderr.
+    n_jobs : int or None, default 1
+        Origins run in parallel on this many workers (joblib; ``-1`` = all cores). The ledger
+        is the same as with one worker. Worker processes receive a copy of the panel; with an
+        event store as ``source`` the workers are threads sharing its connection.
 
     Returns
     -------
@@ -739,7 +744,6 @@ def backtest(
     t0 = time.perf_counter()
     truth = _Truth(panel, label, label_params)
     periods = truth.periods
-    dyads = truth.dyads
     quiet = truth.quiet(onset_window)
     full_hash = panel_hash(panel)
     run_id = hashlib.sha256(json.dumps(
@@ -749,74 +753,40 @@ def backtest(
     by_origin: dict[int, list[Split]] = {}
     for s in splits:
         by_origin.setdefault(s.origin_index, []).append(s)
+    for h in {s.horizon for s in splits}:
+        truth.labels(h)  # computed once here, not in every worker
+    job = _OriginJob(panel=panel, truth=truth, source=source, panel_kwargs=panel_kwargs,
+                     models=dict(models), label=label, label_params=label_params,
+                     seeds=tuple(seeds), on_error=on_error, alpha=alpha, run_id=run_id,
+                     quiet=quiet)
+    order = sorted(by_origin)
+    workers = _n_workers(n_jobs, len(order))
+    if workers == 1:
+        results = []
+        for oi, i in enumerate(order):
+            if progress:
+                print(f"backtest: origin {periods[i].date()} ({oi + 1}/{len(order)})",
+                      file=sys.stderr)
+            results.append(job.run(i, by_origin[i]))
+    else:
+        from joblib import Parallel, delayed  # noqa: PLC0415
+
+        # An event store's DuckDB connection cannot travel to another process.
+        prefer = "threads" if source is not None and not isinstance(source, pd.DataFrame) \
+            else "processes"
+        results = Parallel(n_jobs=workers, prefer=prefer, verbose=10 if progress else 0)(
+            delayed(job.run)(i, by_origin[i]) for i in order)
     frames: list[pd.DataFrame] = []
     failures: list[dict[str, Any]] = []
     timings: dict[str, float] = {name: 0.0 for name in models}
-    for oi, i in enumerate(sorted(by_origin)):
-        origin = periods[i]
-        view = _view_at(panel, origin, i, periods, source, panel_kwargs)
-        vhash = panel_hash(view)
-        subgroup = np.where(quiet[:, i], "onset", "continuation")
-        if progress:
-            print(f"backtest: origin {origin.date()} ({oi + 1}/{len(by_origin)})",
-                  file=sys.stderr)
-        for s in by_origin[i]:
-            y_all = truth.labels(s.horizon)[:, i]
-            for name, proto in models.items():
-                tags = _tags(proto)
-                seed_list: list[int | None] = list(seeds) if tags.get("stochastic") else [None]
-                for seed in seed_list:
-                    tm = time.perf_counter()
-                    try:
-                        model = _clone(proto, seed)
-                        model.fit(view, label=label, horizon=s.horizon, origin=origin,
-                                  **label_params)
-                        proba = model.predict_proba(view, origin=origin)
-                        counts = None
-                        if tags.get("predicts_counts") and hasattr(model, "predict_counts"):
-                            counts = model.predict_counts(view, origin=origin,
-                                                          horizon=s.horizon)
-                    except Exception as exc:  # noqa: BLE001 - reported or re-raised
-                        if on_error == "raise":
-                            raise
-                        failures.append({"model": name, "origin": str(origin.date()),
-                                         "horizon": s.horizon, "seed": seed,
-                                         "error": f"{type(exc).__name__}: {exc}"})
-                        warnings.warn(f"backtest: {name} failed at {origin.date()} h={s.horizon}:"
-                                      f" {exc}", RuntimeWarning, stacklevel=2)
-                        continue
-                    finally:
-                        timings[name] += time.perf_counter() - tm
-                    proba = pd.Series(proba).reindex(dyads)
-                    ok = np.isfinite(y_all) & proba.notna().to_numpy()
-                    if not ok.any():
-                        continue
-                    rows = np.nonzero(ok)[0]
-                    rec: dict[str, Any] = {
-                        "dyad": dyads[rows].astype(str),
-                        "origin": origin,
-                        "horizon": s.horizon,
-                        "label": label,
-                        "model": name,
-                        "seed": seed,
-                        "partition": s.partition,
-                        "subgroup": subgroup[rows],
-                        "probability": np.clip(proba.to_numpy(float)[rows], 0.0, 1.0),
-                        "outcome": y_all[rows],
-                        "data_hash": vhash,
-                        "run_id": run_id,
-                    }
-                    if counts is not None:
-                        target = getattr(model, "target_", None) or getattr(counts, "target", None)
-                        cf_rows = pd.Index(counts.dyads).get_indexer(dyads[rows])
-                        tc = None
-                        if target is not None and i + s.horizon < len(periods):
-                            tc = truth.column(target)[rows, i + s.horizon]
-                            tc = np.where(cf_rows >= 0, tc, np.nan)
-                        cc = _count_columns(model, _SubForecast(counts, cf_rows), s.horizon, tc,
-                                            rows, alpha)
-                        rec.update(target=target, count_outcome=tc, **cc)
-                    frames.append(pd.DataFrame(rec))
+    for part_frames, part_failures, part_timings in results:
+        frames += part_frames
+        failures += part_failures
+        for name, seconds in part_timings.items():
+            timings[name] += seconds
+        for f in part_failures:
+            warnings.warn(f"backtest: {f['model']} failed at {f['origin']} h={f['horizon']}: "
+                          f"{f['error']}", RuntimeWarning, stacklevel=2)
     forecasts = validate_ledger(pd.concat(frames, ignore_index=True)) if frames else empty_ledger()
     forecasts = forecasts[list(LEDGER_COLUMNS)]
     if forecasts.empty:
@@ -844,6 +814,105 @@ def backtest(
                           reliability=reliability,
                           plan=plan if isinstance(plan, SplitPlan) else None,
                           baselines=tuple(baselines), meta=meta)
+
+
+def _n_workers(n_jobs: int | None, n_tasks: int) -> int:
+    import os  # noqa: PLC0415
+
+    if n_jobs is None or n_jobs == 1:
+        return 1
+    if not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0 or n_jobs < -1:
+        raise ConfigurationError(f"The 'n_jobs' parameter must be a positive int, -1 or None. "
+                                 f"Got {n_jobs!r} instead.")
+    cores = os.cpu_count() or 1
+    return max(1, min(n_tasks, cores if n_jobs == -1 else int(n_jobs)))
+
+
+@dataclass
+class _OriginJob:
+    """Everything one origin's forecasts need; :meth:`run` is what a worker executes."""
+
+    panel: Any
+    truth: _Truth
+    source: Any
+    panel_kwargs: Mapping[str, Any] | None
+    models: dict[str, Any]
+    label: str
+    label_params: dict[str, Any]
+    seeds: tuple[int, ...]
+    on_error: str
+    alpha: float
+    run_id: str
+    quiet: np.ndarray
+
+    def run(self, i: int, splits: list[Split]
+            ) -> tuple[list[pd.DataFrame], list[dict[str, Any]], dict[str, float]]:
+        """Ledger rows, failures and model seconds of every model and split at origin ``i``."""
+        truth, periods, dyads = self.truth, self.truth.periods, self.truth.dyads
+        origin = periods[i]
+        view = _view_at(self.panel, origin, i, periods, self.source, self.panel_kwargs)
+        vhash = panel_hash(view)
+        subgroup = np.where(self.quiet[:, i], "onset", "continuation")
+        frames: list[pd.DataFrame] = []
+        failures: list[dict[str, Any]] = []
+        timings: dict[str, float] = {name: 0.0 for name in self.models}
+        for s in splits:
+            y_all = truth.labels(s.horizon)[:, i]
+            for name, proto in self.models.items():
+                tags = _tags(proto)
+                seed_list: list[int | None] = list(self.seeds) if tags.get("stochastic") \
+                    else [None]
+                for seed in seed_list:
+                    tm = time.perf_counter()
+                    try:
+                        model = _clone(proto, seed)
+                        model.fit(view, label=self.label, horizon=s.horizon, origin=origin,
+                                  **self.label_params)
+                        proba = model.predict_proba(view, origin=origin)
+                        counts = None
+                        if tags.get("predicts_counts") and hasattr(model, "predict_counts"):
+                            counts = model.predict_counts(view, origin=origin,
+                                                          horizon=s.horizon)
+                    except Exception as exc:  # noqa: BLE001 - reported or re-raised
+                        if self.on_error == "raise":
+                            raise
+                        failures.append({"model": name, "origin": str(origin.date()),
+                                         "horizon": s.horizon, "seed": seed,
+                                         "error": f"{type(exc).__name__}: {exc}"})
+                        continue
+                    finally:
+                        timings[name] += time.perf_counter() - tm
+                    proba = pd.Series(proba).reindex(dyads)
+                    ok = np.isfinite(y_all) & proba.notna().to_numpy()
+                    if not ok.any():
+                        continue
+                    rows = np.nonzero(ok)[0]
+                    rec: dict[str, Any] = {
+                        "dyad": dyads[rows].astype(str),
+                        "origin": origin,
+                        "horizon": s.horizon,
+                        "label": self.label,
+                        "model": name,
+                        "seed": seed,
+                        "partition": s.partition,
+                        "subgroup": subgroup[rows],
+                        "probability": np.clip(proba.to_numpy(float)[rows], 0.0, 1.0),
+                        "outcome": y_all[rows],
+                        "data_hash": vhash,
+                        "run_id": self.run_id,
+                    }
+                    if counts is not None:
+                        target = getattr(model, "target_", None) or getattr(counts, "target", None)
+                        cf_rows = pd.Index(counts.dyads).get_indexer(dyads[rows])
+                        tc = None
+                        if target is not None and i + s.horizon < len(periods):
+                            tc = truth.column(target)[rows, i + s.horizon]
+                            tc = np.where(cf_rows >= 0, tc, np.nan)
+                        cc = _count_columns(model, _SubForecast(counts, cf_rows), s.horizon, tc,
+                                            rows, self.alpha)
+                        rec.update(target=target, count_outcome=tc, **cc)
+                    frames.append(pd.DataFrame(rec))
+        return frames, failures, timings
 
 
 class _SubForecast:
