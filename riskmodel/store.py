@@ -26,7 +26,8 @@ Guarantees
 
 Uniqueness is enforced by an anti-join on ``event_id`` rather than a primary-key index, which
 keeps bulk loads fast; every write goes through :meth:`EventStore.add` or
-:meth:`EventStore.ingest`, which perform it.
+:meth:`EventStore.ingest`, which perform it. While a file is stored, a background thread reads
+and parses its next chunk, so reading overlaps with DuckDB's conversion, checks and writes.
 """
 
 from __future__ import annotations
