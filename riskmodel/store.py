@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -238,6 +239,8 @@ class EventStore:
         except duckdb.Error as exc:
             raise StoreError(f"Cannot open the event store {self.path}: {exc}") from exc
         self._lock = threading.RLock()
+        #: Staging SQL per (reader SQL, raw schema), built once (see ``_store_chunk``).
+        self._staging: dict[tuple[str, str], str] = {}
         try:
             self._con.execute("SET enable_progress_bar = false")
         except duckdb.Error:  # some front ends (a Jupyter kernel without ipywidgets) refuse it
@@ -322,7 +325,8 @@ class EventStore:
         if kind is None:
             kinds = events["source"].dropna().unique() if "source" in events else []
             kind = str(kinds[0]) if len(kinds) == 1 else "mixed"
-        return self._write_batch(kind, origin, sha256, iter([chunk]))
+        with self._writing():
+            return self._write_batch(kind, origin, sha256, iter([chunk]))
 
     def ingest(self, kind: str, paths: Sequence[str | os.PathLike[str]], *,
                progress: Callable[[str], None] | None = None, **options: Any) -> IngestReport:
@@ -359,19 +363,51 @@ class EventStore:
         _check_options(kind, reader, options)
         total = IngestReport()
         items = expand_inputs(paths)
-        for i, item in enumerate(items, 1):
-            chunks = _prefetched(reader(item, **options))
-            try:
-                report = self._write_batch(kind, item.origin, lambda it=item: it.sha256 or
-                                           file_sha256(it), chunks)
-            finally:
-                chunks.close()
-            total += report
-            if progress is not None:
-                c = report.counts()
-                progress(f"[{i}/{len(items)}] {item.origin}: read {c['read']}, stored "
-                         f"{c['stored']}, duplicates {c['duplicates']}, rejected {c['rejected']}")
+        with self._writing(checkpoint_threshold="256MB" if len(items) > 1 else None):
+            for i, item in enumerate(items, 1):
+                chunks = _prefetched(reader(item, **options))
+                try:
+                    report = self._write_batch(kind, item.origin, lambda it=item: it.sha256 or
+                                               file_sha256(it), chunks)
+                finally:
+                    chunks.close()
+                total += report
+                if progress is not None:
+                    c = report.counts()
+                    progress(f"[{i}/{len(items)}] {item.origin}: read {c['read']}, stored "
+                             f"{c['stored']}, duplicates {c['duplicates']}, rejected "
+                             f"{c['rejected']}")
         return total
+
+    @contextmanager
+    def _writing(self, checkpoint_threshold: str | None = None) -> Iterator[None]:
+        """DuckDB settings for a write: capped memory and, for many files, fewer checkpoints.
+
+        Each file is committed on its own; with DuckDB's default checkpoint threshold a run of
+        small files checkpoints (rewrites the table's last row group) every few commits. A
+        larger threshold lets the committed batches gather in the write-ahead log (replayed
+        after a crash, so nothing committed is lost) and checkpoints once at the end.
+        """
+        if self.read_only:
+            raise StoreError(f"The store {self.path} is open read-only; open it without "
+                             "read_only=True to add events.")
+        con = self._con
+        limit = self.ingest_memory_limit if self.path != ":memory:" else None
+        threshold = checkpoint_threshold if self.path != ":memory:" else None
+        with self._lock:
+            if limit:
+                con.execute(f"SET memory_limit = '{limit}'")
+            if threshold:
+                old = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
+                con.execute(f"SET checkpoint_threshold = '{threshold}'")
+            try:
+                yield
+            finally:
+                if threshold:
+                    con.execute(f"SET checkpoint_threshold = '{old[0][0]}'")
+                    con.execute("CHECKPOINT")
+                if limit:
+                    con.execute("RESET memory_limit")
 
     def _write_batch(self, kind: str, origin: str,
                      sha256: str | Callable[[], str] | None,
@@ -379,15 +415,9 @@ class EventStore:
         """Stage and store every chunk of one input in one transaction with its provenance."""
         from riskmodel import __version__
 
-        if self.read_only:
-            raise StoreError(f"The store {self.path} is open read-only; open it without "
-                             "read_only=True to add events.")
         started = datetime.now(timezone.utc).replace(tzinfo=None)
         con = self._con
-        limit = self.ingest_memory_limit if self.path != ":memory:" else None
         with self._lock:
-            if limit:
-                con.execute(f"SET memory_limit = '{limit}'")
             con.execute("BEGIN TRANSACTION")
             try:
                 batch_id = con.execute(
@@ -421,20 +451,17 @@ class EventStore:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-            finally:
-                if limit:
-                    con.execute("RESET memory_limit")
         return IngestReport(**counts, batches=[{"batch_id": int(batch_id), "kind": kind,
                                                 "origin": origin, "sha256": sha256, **counts}])
 
     def _store_chunk(self, batch_id: int, chunk: Any) -> tuple[int, int, int]:
         """Convert, check and store one chunk (inside the caller's transaction).
 
-        The chunk's conversion and checks (:func:`riskmodel.events.staging_sql`) form the view
-        ``_staged``, which is never materialised. Valid rows go straight into ``events`` (new ids
-        once each); only when fewer rows were stored than staged does a second pass write the
-        rejected rows into ``rejects``, so a clean chunk is converted and checked once (plus a
-        cheap pass over its ids alone).
+        The chunk's conversion and checks (:func:`riskmodel.events.staging_sql`) form the
+        subquery ``_staged``, which is never materialised. Valid rows go straight into
+        ``events`` (new ids once each); only when fewer rows were stored than staged does a
+        second pass write the rejected rows into ``rejects``, so a clean chunk is converted and
+        checked once (plus a cheap pass over its ids alone).
 
         Returns rows staged, rows rejected and rows stored.
         """
@@ -465,14 +492,21 @@ class EventStore:
                             "value, reason, raw FROM _reader_rejects", [batch_id])
             if not n_rows:
                 return 0, 0, 0
-            columns = relation_columns(con, relation)
-            sql = staging_sql(relation, columns, line="_line" if "_line" in columns else None)
-            con.execute(f"CREATE OR REPLACE TEMP VIEW _staged AS {sql}")
+            # The staging query of a reader's SQL depends only on that SQL and the raw schema:
+            # built once per ingest, not per chunk.
+            key = (chunk.sql, str(chunk.events.schema)) if chunk.sql is not None else None
+            sql = self._staging.get(key) if key is not None else None
+            if sql is None:
+                columns = relation_columns(con, relation)
+                sql = staging_sql(relation, columns, line="_line" if "_line" in columns else None)
+                if key is not None:
+                    self._staging[key] = sql
+            staged = f"({sql}) AS _staged"
             # The ids alone (no checks evaluated): are they unique, and what range do they span?
             n_ids, lo, hi = chunk.ids if chunk.ids is not None else con.execute(
-                "SELECT count(DISTINCT event_id), min(event_id), max(event_id) FROM _staged"
+                f"SELECT count(DISTINCT event_id), min(event_id), max(event_id) FROM {staged}"
             ).fetchall()[0]
-            rows = "SELECT * FROM _staged WHERE _reason IS NULL"
+            rows = f"SELECT * FROM {staged} WHERE _reason IS NULL"
             if n_ids < n_rows:
                 # Repeated (or missing) ids within the chunk: keep the first line of each id.
                 rows += " QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _line) = 1"
@@ -483,7 +517,7 @@ class EventStore:
                 con.execute(
                     "CREATE OR REPLACE TEMP TABLE _existing AS SELECT event_id FROM events "
                     "WHERE event_id BETWEEN ? AND ? "
-                    "AND event_id IN (SELECT event_id FROM _staged)", [lo, hi])
+                    f"AND event_id IN (SELECT event_id FROM {staged})", [lo, hi])
                 rows = (f"SELECT * FROM ({rows}) AS i WHERE NOT EXISTS "
                         "(SELECT 1 FROM _existing AS e WHERE e.event_id = i.event_id)")
             stored = 0
@@ -498,10 +532,9 @@ class EventStore:
                 # Something was rejected or repeated: record the rejected rows with reasons.
                 n_bad = con.execute(
                     'INSERT INTO rejects SELECT ?, _line, source_event_id, _column, _value, '
-                    "_reason, NULL FROM _staged WHERE _reason IS NOT NULL",
+                    f"_reason, NULL FROM {staged} WHERE _reason IS NOT NULL",
                     [batch_id]).fetchall()[0][0]
         finally:
-            con.execute("DROP VIEW IF EXISTS _staged")
             for name in registered:
                 con.unregister(name)
         return int(n_rows), int(n_bad), int(stored)
