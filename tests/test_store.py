@@ -305,3 +305,65 @@ def test_chunk_with_repeated_and_stored_ids_is_accounted(tmp_path, export_file):
         reason = store.connection.execute(
             "SELECT \"column\", line FROM rejects ORDER BY batch_id DESC LIMIT 1").fetchall()
         assert reason == [("SQLDATE", len(lines) + 2)]
+
+
+def _gdelt2_files(tmp_path, export_file, n):
+    """``n`` copies of the export with distinct event ids (one chunk each)."""
+    lines = Path(export_file).read_text().splitlines()
+    paths = []
+    for k in range(n):
+        rows = []
+        for line in lines:
+            fields = line.split("\t")
+            fields[0] = f"{k + 1}{fields[0]}"
+            rows.append("\t".join(fields))
+        path = tmp_path / f"2018032600{k:02d}00.export.CSV"
+        path.write_text("\n".join(rows) + "\n")
+        paths.append(path)
+    return paths, len(lines)
+
+
+def test_small_files_share_a_transaction_but_stay_separate_batches(tmp_path, export_file):
+    paths, n = _gdelt2_files(tmp_path, export_file, 4)
+    empty = tmp_path / "2018032600z900.export.CSV"
+    empty.write_text("")
+    with EventStore(tmp_path / "s.duckdb") as store:
+        report = store.ingest("gdelt2", paths)
+        assert report.counts() == {"read": 4 * n, "stored": 4 * n, "duplicates": 0,
+                                   "rejected": 0}
+        prov = store.provenance()
+        assert len(prov) == 4 and (prov["n_stored"] == n).all()
+        assert sorted(prov["origin"]) == sorted(str(p) for p in paths)
+    # A file that cannot be read: the files before it stay stored, the ones after are not read.
+    with EventStore(tmp_path / "t.duckdb") as store:
+        with pytest.raises(SourceFormatError, match="empty"):
+            store.ingest("gdelt2", [paths[0], paths[1], empty, paths[2]])
+        assert store.count() == 2 * n and len(store.provenance()) == 2
+        assert store.ingest("gdelt2", paths).counts()["duplicates"] == 2 * n
+        assert store.count() == 4 * n
+
+
+def test_failure_while_writing_undoes_the_open_group_only(tmp_path, export_file):
+    from riskmodel.sources.base import register_reader
+    from riskmodel.sources.gdelt import read_gdelt2
+
+    paths, n = _gdelt2_files(tmp_path, export_file, 3)
+    big = tmp_path / "big.export.CSV"
+    big.write_text(paths[0].read_text())
+
+    @register_reader("_breaks_third")
+    def breaks_third(item, **_):
+        for chunk in read_gdelt2(item, block_bytes=1 << 10 if "big" in item.origin else 1 << 26):
+            if item.origin.endswith(paths[2].name):
+                chunk.n_read += 1  # accounting the store refuses
+            yield chunk
+
+    with EventStore(tmp_path / "s.duckdb") as store:
+        with pytest.raises(StoreError, match="accounting mismatch"):
+            store.ingest("_breaks_third", [big, paths[0], paths[1], paths[2]])
+        # the large file was committed on its own; the small files' group was undone
+        assert list(store.provenance()["origin"]) == [str(big)]
+        assert store.count() == n
+        again = store.ingest("gdelt2", paths[:2]).counts()
+        assert again["stored"] == n and again["duplicates"] == n  # paths[0] repeats big
+        assert store.count() == 2 * n
