@@ -22,7 +22,8 @@ Guarantees
 * **Atomicity**: each batch (all chunks of one file, its rejects and its provenance row) is
   written in one transaction; an error or a crash mid-batch leaves no partial batch. Files that
   fit in one chunk (e.g. GDELT 2.0's 15-minute exports) share a transaction with the small files
-  next to them, up to a million rows, each still its own batch: a file that cannot be read
+  next to them, up to a million rows, and are inserted together (up to 250,000 rows per insert),
+  each still its own batch with its own accounting and rejects: a file that cannot be read
   leaves the files before it stored, while a failure while writing (or a crash) undoes the
   uncommitted files of its group together, which ingesting them again restores.
 * **One writer**: DuckDB lets one process open a file for writing; a second writer gets a
@@ -31,7 +32,8 @@ Guarantees
 Uniqueness is enforced by an anti-join on ``event_id`` rather than a primary-key index, which
 keeps bulk loads fast; every write goes through :meth:`EventStore.add` or
 :meth:`EventStore.ingest`, which perform it. While a file is stored, a background thread reads
-and parses its next chunk, so reading overlaps with DuckDB's conversion, checks and writes.
+and parses its next chunk (or the next file), so reading overlaps with DuckDB's conversion,
+checks and writes.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -132,6 +135,46 @@ class _prefetched(Iterator[Any]):
         """Stop the reader thread and wait for it (the reader's file is closed)."""
         self._stop.set()
         self._thread.join()
+
+
+#: Bits of ``_line`` below a merged file's position (:func:`_merge_chunks`).
+_FILE_SHIFT = 40
+#: Rows of small files merged into one insert.
+_MERGE_ROWS = 250_000
+
+
+def _mergeable(chunk: Any, other: Any | None = None) -> bool:
+    """Whether a one-chunk file can be merged (with ``other``): reader SQL over Arrow rows."""
+    if chunk.sql is None or not isinstance(chunk.events, pa.Table) \
+            or "_line" not in chunk.events.column_names:
+        return False
+    return other is None or (other.sql == chunk.sql and other.events.schema == chunk.events.schema
+                             and set(other.tables) == set(chunk.tables))
+
+
+def _merge_chunks(chunks: list[Any]) -> Any:
+    """One chunk holding the rows of several files' chunks (same reader SQL and layout).
+
+    File ``k``'s lines become ``k << 40 | line``; lookup tables are united (one row per code).
+    Reader rejects are left out: the caller stores them per file.
+    """
+    import pyarrow.compute as pc
+
+    from riskmodel.sources.base import Chunk
+
+    tables = []
+    for k, chunk in enumerate(chunks):
+        raw = chunk.events
+        i = raw.column_names.index("_line")
+        lines = pc.add(raw.column(i).cast(pa.int64()), pa.scalar(k << _FILE_SHIFT, pa.int64()))
+        tables.append(raw.set_column(i, "_line", lines))
+    lookups = {}
+    for name in chunks[0].tables:
+        united = pa.concat_tables([c.tables[name] for c in chunks])
+        keys = united.column_names
+        lookups[name] = united.group_by(keys, use_threads=False).aggregate([]).select(keys)
+    events = pa.concat_tables(tables)
+    return Chunk(events=events, n_read=events.num_rows, sql=chunks[0].sql, tables=lookups)
 
 
 class _Group:
@@ -411,37 +454,67 @@ class EventStore:
         total = IngestReport()
         items = expand_inputs(paths)
         group = _Group(self._con)
+        pending: list[tuple[str, Callable[[], str], Any]] = []  # read, not yet stored
+        stored_files = 0
+
+        def record(origin: str, report: IngestReport) -> None:
+            nonlocal total, stored_files
+            total += report
+            stored_files += 1
+            group.add(report.read)
+            if progress is not None:
+                c = report.counts()
+                progress(f"[{stored_files}/{len(items)}] {origin}: read {c['read']}, stored "
+                         f"{c['stored']}, duplicates {c['duplicates']}, rejected "
+                         f"{c['rejected']}")
+
+        def flush() -> None:
+            """Store the pending small files (one insert) in the open group."""
+            if pending:
+                group.begin()
+                for (origin, _, _), report in zip(pending, self._write_files(kind, pending)):
+                    record(origin, report)
+                pending.clear()
+
         with self._writing(checkpoint_threshold="256MB" if len(items) > 1 else None):
+            upcoming = _prefetched(reader(items[0], **options)) if items else None
             try:
-                for i, item in enumerate(items, 1):
-                    chunks = _prefetched(reader(item, **options))
+                for i, item in enumerate(items):
+                    chunks, upcoming = upcoming, None
                     try:
                         try:
                             head = list(itertools.islice(chunks, 2))
                         except BaseException:
+                            flush()
                             group.commit()  # the files before this one stay stored
                             raise
+                        if i + 1 < len(items):  # read the next file while this one is stored
+                            upcoming = _prefetched(reader(items[i + 1], **options))
                         sha = (lambda it=item: it.sha256 or file_sha256(it))
+                        if len(head) == 1 and _mergeable(head[0]):
+                            # A file of one chunk, read to its end: stored with its neighbours.
+                            if pending and not _mergeable(head[0], pending[0][2]):
+                                flush()
+                            pending.append((item.origin, sha, head[0]))
+                            if sum(c.n_read for _, _, c in pending) >= _MERGE_ROWS:
+                                flush()
+                            continue
+                        flush()
                         if len(head) < 2:
-                            # A file of one chunk, read to its end: it joins the open group.
                             group.begin()
-                            report = self._write_batch(kind, item.origin, sha, iter(head),
-                                                       transaction=False)
-                            group.add(report.read)
+                            record(item.origin, self._write_batch(
+                                kind, item.origin, sha, iter(head), transaction=False))
                         else:
                             group.commit()
-                            report = self._write_batch(kind, item.origin, sha,
-                                                       itertools.chain(head, chunks))
+                            record(item.origin, self._write_batch(
+                                kind, item.origin, sha, itertools.chain(head, chunks)))
                     finally:
                         chunks.close()
-                    total += report
-                    if progress is not None:
-                        c = report.counts()
-                        progress(f"[{i}/{len(items)}] {item.origin}: read {c['read']}, "
-                                 f"stored {c['stored']}, duplicates {c['duplicates']}, "
-                                 f"rejected {c['rejected']}")
+                flush()
                 group.commit()
             except BaseException:
+                if upcoming is not None:
+                    upcoming.close()
                 group.rollback()
                 raise
         return total
@@ -499,9 +572,9 @@ class EventStore:
                     # Chunk by chunk, so memory does not grow with the file; the transaction
                     # still makes the whole file one batch.
                     rows, bad, new = self._store_chunk(batch_id, chunk)
-                    n_rows += rows
-                    n_bad += bad
-                    stored += new
+                    n_rows += int(rows[0])
+                    n_bad += int(bad[0])
+                    stored += int(new[0])
                     n_read += chunk.n_read
                     n_reader_rejects += len(chunk.rejects)
                 if n_rows + n_reader_rejects != n_read:
@@ -528,8 +601,60 @@ class EventStore:
         return IngestReport(**counts, batches=[{"batch_id": int(batch_id), "kind": kind,
                                                 "origin": origin, "sha256": sha256, **counts}])
 
-    def _store_chunk(self, batch_id: int, chunk: Any) -> tuple[int, int, int]:
+    def _write_files(self, kind: str, files: list[tuple[str, Callable[[], str], Any]]
+                     ) -> list[IngestReport]:
+        """Store several one-chunk files with one insert (inside the caller's transaction).
+
+        ``files`` holds (origin, sha256 callable, chunk) of files read to their end, with the
+        same reader SQL and layout. Each file is still its own batch with its own provenance
+        row, rejects and accounting, exactly as if it were stored alone.
+        """
+        from riskmodel import __version__
+
+        con = self._con
+        started = datetime.now(timezone.utc).replace(tzinfo=None)
+        chunks = [chunk for _, _, chunk in files]
+        for origin, _, chunk in files:
+            if chunk.events.num_rows + len(chunk.rejects) != chunk.n_read:
+                raise StoreError(
+                    f"Reader accounting mismatch for {origin}: {chunk.n_read} rows read but "
+                    f"{chunk.events.num_rows} events and {len(chunk.rejects)} rejects produced.")
+        with self._lock:
+            first = con.execute(
+                "SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchall()[0][0]
+            rows, bad, stored = self._store_chunk(first, _merge_chunks(chunks), len(chunks))
+            reports = []
+            finished = datetime.now(timezone.utc).replace(tzinfo=None)
+            for k, (origin, sha256, chunk) in enumerate(files):
+                if len(chunk.rejects):
+                    rej = chunk.rejects.reset_index(drop=True)
+                    con.register("_reader_rejects",
+                                 pa.Table.from_pandas(rej, preserve_index=False))
+                    try:
+                        con.execute('INSERT INTO rejects SELECT ?, line, source_event_id, '
+                                    '"column", value, reason, raw FROM _reader_rejects',
+                                    [first + k])
+                    finally:
+                        con.unregister("_reader_rejects")
+                counts = {"read": int(chunk.n_read), "stored": int(stored[k]),
+                          "duplicates": int(rows[k] - bad[k] - stored[k]),
+                          "rejected": int(bad[k]) + len(chunk.rejects)}
+                digest = sha256()
+                con.execute(
+                    "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [first + k, kind, origin, digest, counts["read"], counts["stored"],
+                     counts["duplicates"], counts["rejected"], started, finished, __version__])
+                reports.append(IngestReport(**counts, batches=[{
+                    "batch_id": int(first + k), "kind": kind, "origin": origin,
+                    "sha256": digest, **counts}]))
+        return reports
+
+    def _store_chunk(self, batch_id: int, chunk: Any, files: int = 1
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Convert, check and store one chunk (inside the caller's transaction).
+
+        A chunk merged from ``files`` small files (:func:`_merge_chunks`) carries the file's
+        position in the high bits of ``_line``; file ``k`` is stored as batch ``batch_id + k``.
 
         The chunk's conversion and checks (:func:`riskmodel.events.staging_sql`) form the
         subquery ``_staged``, which is never materialised. Valid rows go straight into
@@ -537,9 +662,15 @@ class EventStore:
         second pass write the rejected rows into ``rejects``, so a clean chunk is converted and
         checked once (plus a cheap pass over its ids alone).
 
-        Returns rows staged, rows rejected and rows stored.
+        Returns rows staged, rows rejected and rows stored, per file.
         """
         from riskmodel.events import frame_for_duckdb, relation_columns, staging_sql
+
+        def per_file(counts: list[tuple[Any, Any]]) -> np.ndarray:
+            out = np.zeros(files, dtype=np.int64)
+            for k, n in counts:
+                out[int(k)] = int(n)
+            return out
 
         con = self._con
         registered = []
@@ -564,8 +695,13 @@ class EventStore:
                 registered.append("_reader_rejects")
                 con.execute('INSERT INTO rejects SELECT ?, line, source_event_id, "column", '
                             "value, reason, raw FROM _reader_rejects", [batch_id])
+            if files > 1:
+                rows_per_file = np.bincount(
+                    np.asarray(chunk.events.column("_line")) >> _FILE_SHIFT, minlength=files)
+            else:
+                rows_per_file = np.array([n_rows], dtype=np.int64)
             if not n_rows:
-                return 0, 0, 0
+                return rows_per_file, np.zeros(files, np.int64), np.zeros(files, np.int64)
             # The staging query of a reader's SQL depends only on that SQL and the raw schema:
             # built once per ingest, not per chunk.
             key = (chunk.sql, str(chunk.events.schema)) if chunk.sql is not None else None
@@ -594,24 +730,33 @@ class EventStore:
                     f"AND event_id IN (SELECT event_id FROM {staged})", [lo, hi])
                 rows = (f"SELECT * FROM ({rows}) AS i WHERE NOT EXISTS "
                         "(SELECT 1 FROM _existing AS e WHERE e.event_id = i.event_id)")
-            stored = 0
+            # the batch of a row, and its line in its own file
+            batch = "?" if files == 1 else f"? + (_line >> {_FILE_SHIFT})"
+            line = "_line" if files == 1 else f"_line & {(1 << _FILE_SHIFT) - 1}"
+            stored = np.zeros(files, dtype=np.int64)
             if n_ids:
                 cols = ", ".join(EVENT_COLUMNS)
-                stored = con.execute(
-                    f"INSERT INTO events SELECT {cols}, ? AS batch_id FROM ({rows})",
+                n_stored = con.execute(
+                    f"INSERT INTO events SELECT {cols}, {batch} AS batch_id FROM ({rows})",
                     [batch_id]).fetchall()[0][0]
+                stored = np.array([n_stored]) if files == 1 else per_file(con.execute(
+                    "SELECT batch_id - ?, count(*) FROM events WHERE batch_id BETWEEN ? AND ? "
+                    "GROUP BY batch_id", [batch_id, batch_id, batch_id + files - 1]).fetchall())
             con.execute("DROP TABLE IF EXISTS _existing")
-            n_bad = 0
-            if stored < n_rows:
+            n_bad = np.zeros(files, dtype=np.int64)
+            if stored.sum() < n_rows:
                 # Something was rejected or repeated: record the rejected rows with reasons.
-                n_bad = con.execute(
-                    'INSERT INTO rejects SELECT ?, _line, source_event_id, _column, _value, '
-                    f"_reason, NULL FROM {staged} WHERE _reason IS NOT NULL",
+                n_rejected = con.execute(
+                    f"INSERT INTO rejects SELECT {batch}, {line}, source_event_id, _column, "
+                    f"_value, _reason, NULL FROM {staged} WHERE _reason IS NOT NULL",
                     [batch_id]).fetchall()[0][0]
+                n_bad = np.array([n_rejected]) if files == 1 else per_file(con.execute(
+                    "SELECT batch_id - ?, count(*) FROM rejects WHERE batch_id BETWEEN ? AND ? "
+                    "GROUP BY batch_id", [batch_id, batch_id, batch_id + files - 1]).fetchall())
         finally:
             for name in registered:
                 con.unregister(name)
-        return int(n_rows), int(n_bad), int(stored)
+        return rows_per_file, n_bad, stored
 
     def _ids_stored_between(self, lo: str, hi: str) -> bool:
         """Whether any stored event id lies in ``[lo, hi]`` (row groups pruned by min/max)."""

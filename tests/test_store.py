@@ -367,3 +367,31 @@ def test_failure_while_writing_undoes_the_open_group_only(tmp_path, export_file)
         again = store.ingest("gdelt2", paths[:2]).counts()
         assert again["stored"] == n and again["duplicates"] == n  # paths[0] repeats big
         assert store.count() == 2 * n
+
+
+def test_small_files_stored_together_keep_exact_per_file_accounting(tmp_path, export_file):
+    paths, n = _gdelt2_files(tmp_path, export_file, 3)
+    first = paths[0].read_text().splitlines()
+    second = paths[1].read_text().splitlines()
+    bad = second[2].split("\t")
+    bad[1] = "20181345"  # no such date
+    second[2] = "\t".join(bad)
+    second.append(first[0])  # an event of the first file again
+    paths[1].write_text("\n".join(second) + "\n")
+    third = paths[2].read_text().splitlines()
+    third.insert(1, "only\tthree\tfields")
+    paths[2].write_text("\n".join(third) + "\n")
+    with EventStore(tmp_path / "s.duckdb") as store:
+        report = store.ingest("gdelt2", paths)
+        prov = store.provenance().set_index("origin")
+        rejects = store.rejects()
+    got = {Path(o).name: (r.n_read, r.n_stored, r.n_duplicates, r.n_rejected)
+           for o, r in prov.iterrows()}
+    assert got == {paths[0].name: (n, n, 0, 0), paths[1].name: (n + 1, n - 1, 1, 1),
+                   paths[2].name: (n + 1, n, 0, 1)}
+    assert report.counts() == {"read": 3 * n + 2, "stored": 3 * n - 1, "duplicates": 1,
+                               "rejected": 2}
+    by_batch = dict(zip(prov["batch_id"], prov.index))
+    where = {(Path(by_batch[b]).name, int(line)) for b, line in
+             zip(rejects["batch_id"], rejects["line"])}
+    assert where == {(paths[1].name, 3), (paths[2].name, 2)}

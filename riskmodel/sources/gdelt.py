@@ -49,7 +49,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -315,11 +314,9 @@ def _state_lookups(raw: pa.Table) -> dict[str, pa.Table]:
                                   type=pa.string()) if raw.num_rows else pa.array([], pa.string())
         uniq = pc.unique(values).to_pylist() if len(values) else []
         codes = [u for u in uniq if u]
-        iso = to_iso3(pd.Series(codes, dtype="string"), scheme) if codes else pd.Series(
-            [], dtype="string")
         out[name] = pa.table({"code": pa.array(codes, pa.string()),
-                              "iso3": pa.array(iso.astype(object).where(iso.notna(), None)
-                                               .tolist(), pa.string())})
+                              "iso3": pa.array([to_iso3(c, scheme) for c in codes],
+                                               pa.string())})
     return out
 
 
