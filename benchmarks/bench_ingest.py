@@ -5,6 +5,7 @@ Usage::
     python benchmarks/bench_ingest.py            # 2,000,000 rows
     python benchmarks/bench_ingest.py --small    # 20,000 rows (what the test suite runs)
     python benchmarks/bench_ingest.py --rows 500000 --profile
+    python benchmarks/bench_ingest.py --files 1000   # 1,000 files of 2,000 rows
     python benchmarks/bench_ingest.py --reader-options '{"block_bytes": 16777216}'
 
 The script writes a GDELT 1.0 daily-layout file (58 tab-separated columns, no header) of N rows
@@ -472,9 +473,26 @@ def compare_counts(riskmodel_counts: Path, polars_counts: Path) -> tuple[bool, s
                    f"{diff.head(10).to_string()}")
 
 
+def split_file(path: Path, files: int) -> str:
+    """Split ``path`` into ``files`` files of consecutive lines in a new folder; their glob."""
+    folder = path.with_name(f"{path.stem}_x{files}")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    lines = path.read_bytes().splitlines(keepends=True)
+    bounds = np.linspace(0, len(lines), files + 1).round().astype(int)
+    for k in range(files):
+        (folder / f"part{k:05d}.export.CSV").write_bytes(b"".join(lines[bounds[k]:bounds[k + 1]]))
+    path.unlink()
+    return str(folder / "*.export.CSV")
+
+
 def run(rows: int, workdir: Path, *, profile: bool = False, seed: int = 20160728,
-        quiet: bool = False, reader_options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write the input, run both contenders in child processes and compare their counts.
+        quiet: bool = False, reader_options: dict[str, Any] | None = None,
+        files: int = 1) -> dict[str, Any]:
+    """Write the input, run the contenders in child processes and compare their counts.
+
+    With ``files > 1`` the rows are split into that many files (as GDELT 2.0 publishes a file
+    every 15 minutes), which every contender reads through one glob.
 
     ``reader_options`` are keyword options for the gdelt1 reader (e.g. ``block_bytes``), passed
     to ``EventStore.ingest`` in the riskmodel child and to the reader-only run.
@@ -491,8 +509,12 @@ def run(rows: int, workdir: Path, *, profile: bool = False, seed: int = 20160728
     data = workdir / f"gdelt1_{rows}.export.CSV"
     t0 = time.perf_counter()
     write_gdelt1_file(data, rows, seed=seed)
-    log(f"wrote {data} ({rows:,} rows, {human_bytes(data.stat().st_size)}) in "
+    file_bytes = data.stat().st_size
+    log(f"wrote {data} ({rows:,} rows, {human_bytes(file_bytes)}) in "
         f"{time.perf_counter() - t0:.1f} s")
+    if files > 1:
+        data = Path(split_file(data, files))  # a glob, read by every contender
+        log(f"split into {files:,} files: {data}")
     me = [sys.executable, str(Path(__file__).resolve())]
     env = dict(os.environ)
     env.pop(_OPTIONS_ENV, None)
@@ -515,7 +537,7 @@ def run(rows: int, workdir: Path, *, profile: bool = False, seed: int = 20160728
     pl_time = sum(pl_.payload["times"].values())
     dd_time = sum(dd.payload["times"].values())
     result: dict[str, Any] = {
-        "rows": rows, "file_bytes": data.stat().st_size, "cpus": cpu_count(),
+        "rows": rows, "file_bytes": file_bytes, "files": files, "cpus": cpu_count(),
         "riskmodel": {"seconds": rm_time, "wall": rm.wall, "peak_rss": rm.peak_rss,
                       **rm.payload},
         "polars": {"seconds": pl_time, "wall": pl_.wall, "peak_rss": pl_.peak_rss,
@@ -557,7 +579,8 @@ def report(result: dict[str, Any], file: Any = None) -> None:
     rm, pl_, dd = result["riskmodel"], result["polars"], result["duckdb"]
     load = result.get("load_average") or [None, None]
     load_text = (f", load average {load[0]} -> {load[1]}" if load[0] is not None else "")
-    print(f"GDELT 1.0 ingest benchmark: {result['rows']:,} rows, "
+    in_files = f" in {result['files']:,} files" if result.get("files", 1) > 1 else ""
+    print(f"GDELT 1.0 ingest benchmark: {result['rows']:,} rows{in_files}, "
           f"{human_bytes(result['file_bytes'])}, {result['cpus']} CPUs{load_text}", file=out)
     rows = [
         ["riskmodel ingest + weekly panel", f"{rm['seconds']:.2f}", f"{rm['wall']:.2f}",
@@ -605,6 +628,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", default=None,
                         help="folder for the generated file and the store (default: a temporary "
                              "folder, removed afterwards)")
+    parser.add_argument("--files", type=int, default=1,
+                        help="split the rows into this many files (e.g. 1000: about 2,000 rows "
+                             "each, the size of a GDELT 2.0 15-minute export)")
     parser.add_argument("--seed", type=int, default=20160728)
     parser.add_argument("--json", default=None, metavar="FILE",
                         help="also write the results as JSON")
@@ -642,6 +668,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = args.rows if args.rows is not None else (SMALL_ROWS if args.small else FULL_ROWS)
     if rows < 1:
         parser.error("--rows must be >= 1")
+    if not 1 <= args.files <= rows:
+        parser.error("--files must be between 1 and the number of rows")
     temp = None
     if args.workdir:
         workdir = Path(args.workdir)
@@ -650,7 +678,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(temp)
     try:
         result = run(rows, workdir, profile=args.profile, seed=args.seed,
-                     reader_options=options)
+                     reader_options=options, files=args.files)
     finally:
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)

@@ -62,3 +62,15 @@ def test_generated_file_is_gdelt1_layout(tmp_path: Path) -> None:
     assert len({f[1][:4] for f in fields}) >= 4  # several years
     assert sum(bool(f[7]) for f in fields) > 350  # most actors have a country code
     assert all(f[57].startswith("https://") for f in fields)
+
+
+def test_bench_ingest_many_files_counts_agree(tmp_path: Path) -> None:
+    pytest.importorskip("polars")
+    pytest.importorskip("psutil")
+    bench = _load()
+    result = bench.run(3_000, tmp_path / "work", quiet=True, files=7)
+    assert result["counts_equal"] is True, result["message"]
+    assert result["files"] == 7
+    assert result["riskmodel"]["accounting"] == {"read": 3_000, "stored": 3_000,
+                                                 "duplicates": 0, "rejected": 0}
+    assert len(list((tmp_path / "work").glob("*_x7/*.export.CSV"))) == 7
