@@ -38,6 +38,7 @@ mapping, validating and inserting (the store), and the panel.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -473,15 +474,20 @@ def compare_counts(riskmodel_counts: Path, polars_counts: Path) -> tuple[bool, s
                    f"{diff.head(10).to_string()}")
 
 
-def split_file(path: Path, files: int) -> str:
-    """Split ``path`` into ``files`` files of consecutive lines in a new folder; their glob."""
+def split_file(path: Path, files: int, rows: int) -> str:
+    """Split ``path`` (``rows`` lines) into ``files`` files of consecutive lines; their glob.
+
+    Streams the lines, so that the parent process stays small (a child's peak RSS counts the
+    parent's pages until the child starts its own program).
+    """
     folder = path.with_name(f"{path.stem}_x{files}")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    lines = path.read_bytes().splitlines(keepends=True)
-    bounds = np.linspace(0, len(lines), files + 1).round().astype(int)
-    for k in range(files):
-        (folder / f"part{k:05d}.export.CSV").write_bytes(b"".join(lines[bounds[k]:bounds[k + 1]]))
+    bounds = np.linspace(0, rows, files + 1).round().astype(int)
+    with path.open("rb") as src:
+        for k in range(files):
+            with (folder / f"part{k:05d}.export.CSV").open("wb") as out:
+                out.writelines(itertools.islice(src, int(bounds[k + 1] - bounds[k])))
     path.unlink()
     return str(folder / "*.export.CSV")
 
@@ -513,7 +519,7 @@ def run(rows: int, workdir: Path, *, profile: bool = False, seed: int = 20160728
     log(f"wrote {data} ({rows:,} rows, {human_bytes(file_bytes)}) in "
         f"{time.perf_counter() - t0:.1f} s")
     if files > 1:
-        data = Path(split_file(data, files))  # a glob, read by every contender
+        data = Path(split_file(data, files, rows))  # a glob, read by every contender
         log(f"split into {files:,} files: {data}")
     me = [sys.executable, str(Path(__file__).resolve())]
     env = dict(os.environ)
