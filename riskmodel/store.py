@@ -476,7 +476,7 @@ class EventStore:
                     record(origin, report)
                 pending.clear()
 
-        with self._writing(checkpoint_threshold="256MB" if len(items) > 1 else None):
+        with self._writing():
             upcoming = _prefetched(reader(items[0], **options)) if items else None
             try:
                 for i, item in enumerate(items):
@@ -520,32 +520,19 @@ class EventStore:
         return total
 
     @contextmanager
-    def _writing(self, checkpoint_threshold: str | None = None) -> Iterator[None]:
-        """DuckDB settings for a write: capped memory and, for many files, fewer checkpoints.
-
-        Each file is committed on its own; with DuckDB's default checkpoint threshold a run of
-        small files checkpoints (rewrites the table's last row group) every few commits. A
-        larger threshold lets the committed batches gather in the write-ahead log (replayed
-        after a crash, so nothing committed is lost) and checkpoints once at the end.
-        """
+    def _writing(self) -> Iterator[None]:
+        """Hold the store's lock with DuckDB's memory capped for the duration of a write."""
         if self.read_only:
             raise StoreError(f"The store {self.path} is open read-only; open it without "
                              "read_only=True to add events.")
         con = self._con
         limit = self.ingest_memory_limit if self.path != ":memory:" else None
-        threshold = checkpoint_threshold if self.path != ":memory:" else None
         with self._lock:
             if limit:
                 con.execute(f"SET memory_limit = '{limit}'")
-            if threshold:
-                old = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
-                con.execute(f"SET checkpoint_threshold = '{threshold}'")
             try:
                 yield
             finally:
-                if threshold:
-                    con.execute(f"SET checkpoint_threshold = '{old[0][0]}'")
-                    con.execute("CHECKPOINT")
                 if limit:
                     con.execute("RESET memory_limit")
 
