@@ -21,11 +21,11 @@ Guarantees
   duplicates) and exits successfully.
 * **Atomicity**: each batch (all chunks of one file, its rejects and its provenance row) is
   written in one transaction; an error or a crash mid-batch leaves no partial batch. Files that
-  fit in one chunk (e.g. GDELT 2.0's 15-minute exports) share a transaction with the small files
-  next to them, up to a million rows, and are inserted together (up to 250,000 rows per insert),
-  each still its own batch with its own accounting and rejects: a file that cannot be read
-  leaves the files before it stored, while a failure while writing (or a crash) undoes the
-  uncommitted files of its group together, which ingesting them again restores.
+  fit in one chunk (e.g. GDELT 2.0's 15-minute exports) are inserted together with the small
+  files next to them, up to a million rows in one insert and one transaction, each still its
+  own batch with its own accounting and rejects: a file that cannot be read leaves the files
+  before it stored, while a failure while writing (or a crash) undoes the uncommitted files of
+  its group together, which ingesting them again restores.
 * **One writer**: DuckDB lets one process open a file for writing; a second writer gets a
   :class:`~riskmodel.exceptions.StoreError` that says so.
 
@@ -140,7 +140,7 @@ class _prefetched(Iterator[Any]):
 #: Bits of ``_line`` below a merged file's position (:func:`_merge_chunks`).
 _FILE_SHIFT = 40
 #: Rows of small files merged into one insert.
-_MERGE_ROWS = 250_000
+_MERGE_ROWS = 1_000_000
 
 
 def _mergeable(chunk: Any, other: Any | None = None) -> bool:
