@@ -231,7 +231,8 @@ def run_pipeline(store: Any, out_dir: str | os.PathLike[str],
                  config: PipelineConfig | None = None, *, title: str | None = None,
                  synthetic: bool = False, meta: Mapping[str, Any] | None = None,
                  episodes: pd.DataFrame | None = None,
-                 progress: Callable[[str], None] | None = None) -> PipelineResult:
+                 progress: Callable[[str], None] | None = None,
+                 n_jobs: int = -1) -> PipelineResult:
     """Build the panel, backtest the model against its baselines, forecast, and report.
 
     Parameters
@@ -253,6 +254,9 @@ def run_pipeline(store: Any, out_dir: str | os.PathLike[str],
         truth).
     progress : callable, optional
         Called with a message at each stage.
+    n_jobs : int, default -1
+        Processes drawing the dyad reports (``-1``: one per core); the results do not depend
+        on it.
 
     Returns
     -------
@@ -328,7 +332,7 @@ def run_pipeline(store: Any, out_dir: str | os.PathLike[str],
         results_dir = out / "results"
         save_report_inputs(inputs, results_dir)
         bt.save(results_dir / "backtest")
-        reports = build_reports(inputs, out, top=config.top)
+        reports = build_reports(inputs, out, top=config.top, n_jobs=n_jobs)
     (results_dir / "timings.json").write_text(json.dumps(timings, indent=1), encoding="utf-8")
     return PipelineResult(inputs=inputs, backtest=bt, reports=reports, results_dir=results_dir,
                           timings=timings)
@@ -357,7 +361,8 @@ def run_default(out_dir: str | os.PathLike[str] = "reports", *,
                 data_home: str | os.PathLike[str] | None = None,
                 store: str | os.PathLike[str] = "build/default-world.duckdb",
                 config: PipelineConfig | None = None,
-                progress: Callable[[str], None] | None = None) -> PipelineResult:
+                progress: Callable[[str], None] | None = None,
+                n_jobs: int = -1) -> PipelineResult:
     """Simulate the default world, ingest it like real GDELT files, and run the pipeline.
 
     The world is simulated once into ``<data_home>/synthetic_default_world`` (see
@@ -374,6 +379,8 @@ def run_default(out_dir: str | os.PathLike[str] = "reports", *,
         The DuckDB store the world is ingested into.
     config : PipelineConfig, optional
     progress : callable, optional
+    n_jobs : int, default -1
+        Processes drawing the dyad reports (see :func:`run_pipeline`).
 
     Returns
     -------
@@ -396,6 +403,6 @@ def run_default(out_dir: str | os.PathLike[str] = "reports", *,
             title="Escalation risk watchlist - SYNTHETIC default world",
             meta={"world": str(world.path), "world_seed": world.seed,
                   "world_events": world.n_events, "ingest": report.counts()},
-            episodes=world.ground_truth, progress=progress)
+            episodes=world.ground_truth, progress=progress, n_jobs=n_jobs)
     result.timings = {**timings, **result.timings}
     return result

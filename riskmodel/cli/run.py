@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default: build/default-world.duckdb)")
     p.add_argument("--config", default=None, metavar="FILE",
                    help="pipeline configuration (JSON or TOML; keys of PipelineConfig)")
+    p.add_argument("--jobs", type=int, default=-1, metavar="N",
+                   help="processes drawing the dyad reports (default -1: one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=run)
 
@@ -44,10 +46,10 @@ def run(args: argparse.Namespace) -> int:
     config = PipelineConfig.from_file(args.config) if args.config else PipelineConfig()
     if args.store:
         with EventStore(args.store, read_only=True) as store:
-            result = run_pipeline(store, args.out, config, progress=progress)
+            result = run_pipeline(store, args.out, config, progress=progress, n_jobs=args.jobs)
     else:
         result = run_default(args.out, data_home=args.data_home, store=args.default_store,
-                             config=config, progress=progress)
+                             config=config, progress=progress, n_jobs=args.jobs)
     print(json.dumps({"index": str(result.reports["index"]),
                       "dyad_reports": len(result.reports["dyads"]),
                       "timings": result.timings}))
