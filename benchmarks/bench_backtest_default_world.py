@@ -2,23 +2,29 @@
 
 The default world (:mod:`riskmodel.datasets`, frozen parameters ``DEFAULT_WORLD`` and seed
 ``DEFAULT_SEED``) is simulated, ingested into an in-memory event store and aggregated into a
-directed dyad-month panel. The label is ``material_conflict`` with a threshold of
-``--threshold`` events per month (default 5: background chatter holds a little material conflict
-every month, escalation episodes hold much more). The candidate models (negative binomial,
-zero-inflated negative binomial, calibrated logistic and gradient-boosting classifiers, where
-available) and the six baselines are backtested on rolling origins (expanding window,
-horizons 1/3/6/12). At every origin the panel is rebuilt from the events whose ``available_at``
-(GDELT ``DATEADDED``, which lags the event day by up to two days here) falls by the end of the
-origin month, so no late report leaks backwards. The candidate with the lowest mean validation
-Brier score is chosen and then scored once on the held-out future.
+directed dyad-period panel (months, or weeks with ``--freq W``). The label is
+``material_conflict`` with a threshold of ``--threshold`` events per period (default 5:
+background chatter holds a little material conflict every month, escalation episodes hold much
+more). The candidate models (negative binomial, zero-inflated negative binomial at monthly
+resolution, and the calibrated logistic and gradient-boosting classifiers of
+:data:`CLASSIFIERS`, calibrated on the tail partition or cross-fitted) and the six baselines are
+backtested on rolling origins (expanding window, horizons 1/3/6/12 months or 1/4/13/26 weeks;
+``--horizons`` sets others, e.g. 1/3/6/12 weeks). At every origin the panel is rebuilt from the
+events whose ``available_at`` (GDELT ``DATEADDED``, which lags the event day by up to two days
+here) falls by the end of the origin period, so no late report leaks backwards. The candidate
+with the lowest mean validation Brier score is chosen and then scored once on the held-out
+future.
 
 The script prints, per horizon, the chosen model's holdout Brier and AUPR next to the best
 baseline (a ratio below 1 / above 1 is a win), whether it beats every baseline on both, the
 reliability bins with at least 50 cases and whether they stay within 0.05 of the diagonal, how
 many of the ground-truth escalation episodes the label marks, and the peak memory.
 
-``--small`` simulates three years (2016-2018) and runs horizons 1 and 3 only; it is what the test
-suite runs. Full size: ``python benchmarks/bench_backtest_default_world.py``.
+``--small`` simulates three years (2016-2018) and runs the first two horizons only; it is what
+the test suite runs. Full size: ``python benchmarks/bench_backtest_default_world.py`` (months),
+``... --freq W --step 4 --start 2021-07-05`` (weeks, the main job's horizons) and the same with
+``--horizons 1 3 6 12``. The command line is printed first, so that a table can be traced to
+the run that produced it.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +47,19 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+#: The classifier candidates: name -> EscalationClassifier parameters. ``*_xfit`` calibrate on
+#: out-of-fold scores cross-fitted in time order (``calibration_fraction=0``), so that the base
+#: classifier is refitted on every labelled origin, the latest included; ``gbm_reg_xfit`` also
+#: boosts smaller, penalised trees at a lower learning rate.
+CLASSIFIERS: dict[str, dict[str, Any]] = {
+    "logistic": dict(estimator="logistic"),
+    "gbm": dict(estimator="gbm", max_iter=100),
+    "logistic_xfit": dict(estimator="logistic", calibration_fraction=0.0),
+    "gbm_reg_xfit": dict(estimator="gbm", max_iter=200, learning_rate=0.05, max_leaf_nodes=8,
+                         l2_regularization=1.0, calibration_fraction=0.0),
+}
+
+
 def _candidates(small: bool) -> dict[str, Any]:
     from riskmodel.cli.backtest import available_models
 
@@ -50,8 +70,8 @@ def _candidates(small: bool) -> dict[str, Any]:
     if "ZINBModel" in reg and not small:
         out["zinb"] = reg["ZINBModel"]()
     if "EscalationClassifier" in reg:
-        out["logistic"] = reg["EscalationClassifier"]("logistic", random_state=0)
-        out["gbm"] = reg["EscalationClassifier"]("gbm", max_iter=100, random_state=0)
+        for name, params in CLASSIFIERS.items():
+            out[name] = reg["EscalationClassifier"](random_state=0, **params)
     return out
 
 
@@ -61,6 +81,39 @@ def _baselines() -> dict[str, Any]:
     reg = available_models()
     return {name.replace("Baseline", "").lower(): reg[name]() for name in BASELINE_NAMES
             if name in reg}
+
+
+def plan_settings(freq: str, *, small: bool = False, horizons: Sequence[int] | None = None
+                  ) -> tuple[tuple[int, ...], dict[str, int]]:
+    """Horizons and block sizes (holdout, validation, minimum training window) in periods.
+
+    Parameters
+    ----------
+    freq : {"M", "W"}
+        Panel period.
+    small : bool, default False
+        The three-year world: shorter blocks, and the first two default horizons.
+    horizons : sequence of int, optional
+        Horizons to use instead of the defaults (1/3/6/12 months, 1/4/13/26 weeks).
+
+    Returns
+    -------
+    horizons : tuple of int
+    sizes : dict
+        Keyword arguments ``holdout``, ``validation`` and ``min_train`` of
+        :func:`riskmodel.evaluation.rolling_origin_splits`.
+    """
+    if freq == "W":
+        default = (1, 4, 13, 26)
+        sizes = dict(holdout=26 if small else 52, validation=26 if small else 52,
+                     min_train=52 if small else 104)
+    else:
+        default = (1, 3, 6, 12)
+        sizes = dict(holdout=6 if small else 24, validation=8 if small else 24,
+                     min_train=12 if small else 36)
+    if horizons:
+        return tuple(int(h) for h in horizons), sizes
+    return (default[:2] if small else default), sizes
 
 
 def _period_start(ts: pd.Timestamp, freq: str) -> pd.Timestamp:
@@ -106,6 +159,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--step", type=int, default=1, help="periods between origins")
     ap.add_argument("--start", default=None,
                     help="first origin (a date); default: after the minimum training window")
+    ap.add_argument("--horizons", type=int, nargs="+", default=None, metavar="H",
+                    help="forecast horizons in periods (default: 1 3 6 12 for months, 1 4 13 26 "
+                         "for weeks; with --small the first two)")
     args = ap.parse_args(argv)
 
     import warnings
@@ -131,14 +187,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         panel = panel.truncate(panel.periods[-2])
     t_panel = time.perf_counter() - t0 - t_sim
     weekly = args.freq == "W"
-    if weekly:
-        horizons = (1, 4) if args.small else (1, 4, 13, 26)
-        sizes = dict(holdout=26 if args.small else 52, validation=26 if args.small else 52,
-                     min_train=52 if args.small else 104)
-    else:
-        horizons = (1, 3) if args.small else (1, 3, 6, 12)
-        sizes = dict(holdout=6 if args.small else 24, validation=8 if args.small else 24,
-                     min_train=12 if args.small else 36)
+    horizons, sizes = plan_settings(args.freq, small=args.small, horizons=args.horizons)
     plan = rolling_origin_splits(panel, horizons=horizons, step=args.step, start=args.start,
                                  **sizes)
     print(plan.describe(), file=sys.stderr)
@@ -158,6 +207,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     val = rep.validation.scores
     val = val[(val["partition"] == "validation") & (val["subgroup"] == "all")]
+    shown = sys.argv[1:] if argv is None else argv
+    print("command: python benchmarks/bench_backtest_default_world.py " + " ".join(shown))
     print(f"SYNTHETIC default world (seed {DEFAULT_SEED}, frozen parameters), "
           f"{len(panel.dyads)} directed dyads x {len(panel.periods)} "
           f"{'weeks' if weekly else 'months'}, label material_conflict >= {args.threshold:g}/"
@@ -189,6 +240,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(onset.to_string(index=False))
     out = {
         "chosen": rep.chosen,
+        "horizons": list(horizons),
         "beats_every_baseline": rep.beats_every_baseline,
         "reliable": rep.reliable,
         "comparison": rep.comparison.to_dict("records"),

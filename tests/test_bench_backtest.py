@@ -19,6 +19,18 @@ def _load(name: str):
     return module
 
 
+def test_default_world_horizons_and_blocks():
+    bench = _load("bench_backtest_default_world")
+    assert bench.plan_settings("M") == ((1, 3, 6, 12),
+                                        {"holdout": 24, "validation": 24, "min_train": 36})
+    assert bench.plan_settings("W")[0] == (1, 4, 13, 26)
+    assert bench.plan_settings("W", small=True)[0] == (1, 4)
+    # --horizons replaces the defaults (e.g. 1/3/6/12 at weekly resolution)
+    horizons, sizes = bench.plan_settings("W", horizons=[1, 3, 6, 12])
+    assert horizons == (1, 3, 6, 12) and sizes["holdout"] == 52
+    assert bench.plan_settings("M", small=True, horizons=[2])[0] == (2,)
+
+
 @pytest.mark.slow
 def test_default_world_small(tmp_path, capsys):
     pytest.importorskip("riskmodel.datasets.simulate")
@@ -26,7 +38,7 @@ def test_default_world_small(tmp_path, capsys):
     out = bench.main(["--small", "--workdir", str(tmp_path), "--n-boot", "50"])
     printed = capsys.readouterr().out
     assert "chosen on validation" in printed and "peak memory" in printed
-    assert out["chosen"] in {"negbin", "zinb", "logistic", "gbm"}
+    assert out["chosen"] in {"negbin", "zinb", *bench.CLASSIFIERS}
     assert isinstance(out["beats_every_baseline"], bool)
     assert isinstance(out["reliable"], bool)
     assert out["comparison"] and {c["horizon"] for c in out["comparison"]} == {1, 3}

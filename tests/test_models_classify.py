@@ -140,3 +140,100 @@ def test_array_interface_basics():
     assert set(clf.predict(x)) <= {"peace", "war"}
     with pytest.raises(ValueError, match="Only binary classification"):
         EscalationClassifier().fit(x, rng.integers(0, 3, size=400))
+
+
+def _rare(n: int = 3000, threshold: float = 2.4, seed: int = 0
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Rows in time order with rare escalations that the first feature ranks."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3))
+    y = (x[:, 0] + 0.7 * rng.normal(size=n) > threshold).astype(int)
+    return x, y
+
+
+def test_short_tail_switches_to_cross_fitted_calibration():
+    from riskmodel.exceptions import DataQualityWarning
+
+    x, y = _rare()
+    tail = y[-600:].sum()
+    assert 0 < tail < 30 <= y[:-600].sum()
+    clf = EscalationClassifier(random_state=0).fit(x, y)
+    assert clf.calibration_partition_ == "cross-fitted"
+    assert clf.calibration_method_ == "isotonic"
+    assert clf.n_calibration_folds_ == 5 and len(clf.calibration_folds_) == 5
+    # each block is scored by a classifier fitted on the rows before it only
+    for last_train, first, last in clf.calibration_folds_:
+        assert last_train < first <= last
+    assert clf.n_calibration_rows_ == 3000 - 500
+    assert clf.n_calibration_positives_ == y[500:].sum()
+    # the final base classifier is fitted on every row
+    assert clf.n_train_rows_ == 3000
+    raw = EscalationClassifier(calibration=None).fit(x, y)
+    np.testing.assert_allclose(clf.estimator_.predict_proba(x), raw.predict_proba(x))
+    p = clf.predict_proba(x)[:, 1]
+    assert p.min() >= 0 and p.max() <= 1
+    # the tail partition is kept when asked for, or when it holds enough escalations
+    with pytest.warns(DataQualityWarning, match="Platt scaling is used instead"):
+        tail_only = EscalationClassifier(calibration_cv=None).fit(x, y)
+    assert tail_only.calibration_partition_ == "tail"
+    assert tail_only.n_train_rows_ == 2400
+    low_bar = EscalationClassifier(min_calibration_positives=5).fit(x, y)
+    assert low_bar.calibration_partition_ == "tail"
+    assert low_bar.calibration_method_ == "isotonic"
+
+
+def test_too_few_escalations_fall_back_to_platt_then_raw():
+    from riskmodel.exceptions import DataQualityWarning
+
+    x, y = _rare(n=2000, threshold=2.7, seed=4)
+    assert y[300:].sum() < 30
+    with pytest.warns(DataQualityWarning, match="Platt scaling is used instead"):
+        clf = EscalationClassifier().fit(x, y)
+    assert clf.calibration_partition_ == "cross-fitted"
+    assert clf.calibration_method_ == "sigmoid"
+    # a monotone calibration map keeps the base classifier's ranking
+    p, raw = clf.predict_proba(x)[:, 1], clf.estimator_.predict_proba(x)[:, 1]
+    assert np.all(np.diff(p[np.argsort(raw)]) >= -1e-12)
+    y2 = np.zeros_like(y)
+    y2[[50, 100, 1800]] = 1  # one escalation after the first block
+    with pytest.warns(DataQualityWarning, match="left uncalibrated"):
+        raw_clf = EscalationClassifier().fit(x, y2)
+    assert raw_clf.calibrator_ is None and raw_clf.calibration_method_ is None
+    assert raw_clf.calibration_partition_ is None
+
+
+def test_platt_map_never_decreases():
+    from riskmodel.exceptions import DataQualityWarning
+
+    # the relation flips in the calibration rows: higher scores there mean fewer escalations
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(1500, 2))
+    y = (x[:, 0] > 1.0).astype(int)
+    y[1200:] = (x[1200:, 0] < -1.0).astype(int)
+    with pytest.warns(DataQualityWarning, match="fewer escalations"):
+        clf = EscalationClassifier(calibration="sigmoid", calibration_cv=None).fit(x, y)
+    p = clf.predict_proba(x)[:, 1]
+    np.testing.assert_allclose(p, y[1200:].mean())
+
+
+def test_cross_fitted_folds_keep_the_horizon_gap(panel):
+    h = 3
+    clf = EscalationClassifier(calibration_fraction=0.0).fit(panel, horizon=h, origin=ORIGIN)
+    assert clf.calibration_partition_ == "cross-fitted"
+    assert clf.n_calibration_folds_ >= 4
+    step = pd.DateOffset(months=h)
+    for last_train, first, last in clf.calibration_folds_:
+        # the last training label window (last_train, last_train + h] ends by the first scored
+        # origin, so no training label looks into the scored block's outcomes
+        assert last_train + step <= first <= last
+    cal = clf.calibration_origins_
+    assert cal[-1] == ORIGIN - step
+    assert clf.n_train_rows_ == (panel.periods.get_loc(ORIGIN) - h + 1) * len(panel.dyads)
+
+
+def test_calibration_parameters_are_checked():
+    x, y = _rare(n=300, threshold=1.0)
+    with pytest.raises(ConfigurationError, match="calibration_cv"):
+        EscalationClassifier(calibration_cv=1).fit(x, y)
+    with pytest.raises(ConfigurationError, match="min_calibration_positives"):
+        EscalationClassifier(min_calibration_positives=-1).fit(x, y)

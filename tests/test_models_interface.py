@@ -44,6 +44,9 @@ FACTORIES = {
     "EscalationClassifier": lambda: EscalationClassifier("logistic"),
     "EscalationClassifier-gbm": lambda: EscalationClassifier("gbm", max_iter=30,
                                                              random_state=0),
+    # calibration cross-fitted in time order (no tail partition)
+    "EscalationClassifier-crossfit": lambda: EscalationClassifier("logistic",
+                                                                  calibration_fraction=0.0),
 }
 
 

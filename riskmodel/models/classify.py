@@ -14,11 +14,30 @@
 
 Calibration
 -----------
-The base classifier is fitted on the training partition only; the calibrator (isotonic
-regression or Platt's sigmoid) maps its scores to probabilities and is fitted on the calibration
-partition only, which lies after the training partition in time. On panels the training
-origins end ``horizon`` periods before the first calibration origin, so that no training label
-looks into the calibration periods. Test data is never touched by either fit.
+The calibrator (isotonic regression or Platt's sigmoid) maps the base classifier's scores to
+probabilities. It is fitted on scores of rows the base classifier was not fitted on, and those
+rows always lie after the base classifier's training rows in time:
+
+* **tail partition** (the default when it is large enough): the base classifier is fitted on the
+  training partition only and the calibrator on the last ``calibration_fraction`` of the
+  labelled origins (or rows). On panels the training origins end ``horizon`` periods before the
+  first calibration origin, so that no training label looks into the calibration periods.
+* **cross-fitted in time order**, when the tail partition holds fewer than
+  ``min_calibration_positives`` escalations (or non-escalations), as happens with rare events
+  on short panels: the labelled origins are cut into ``calibration_cv + 1`` consecutive blocks;
+  each block after the first is scored by a base classifier fitted on the origins before it
+  (again ending ``horizon`` periods before the block); the calibrator is fitted on the pooled
+  out-of-fold scores, and the base classifier is then refitted on all labelled origins. The
+  pooled set holds most of the training escalations instead of the few in the tail.
+
+If the calibration set still holds fewer than ``min_calibration_positives`` escalations or
+non-escalations, isotonic regression (a step function with about one step per escalation) gives
+way to Platt's two-parameter sigmoid, and with fewer than three of either class the scores are
+left uncalibrated; both fallbacks raise a :class:`~riskmodel.exceptions.DataQualityWarning`
+and are recorded in ``calibration_method_`` and ``calibration_partition_``. Like isotonic
+regression, Platt's map is kept non-decreasing: when higher scores go with fewer escalations on
+the calibration set, the best such map is flat, and every probability is the set's escalation
+rate (with a warning). Test data is never touched by any of these fits.
 
 Features
 --------
@@ -38,6 +57,7 @@ alone is set to its training median ("what if this signal were typical").
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -68,6 +88,12 @@ __all__ = ["EscalationClassifier", "history_features"]
 
 #: Below this many rows, fits and predictions run on one OpenMP thread.
 _SMALL_FIT_ROWS = 50_000
+
+#: Fewest escalations and non-escalations a calibration set needs for Platt scaling.
+_MIN_PLATT_CASES = 3
+
+#: ``take(mask) -> (x, y, sample_weight)``: the labelled rows of the time keys selected by mask.
+_RowTaker = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, "np.ndarray | None"]]
 
 
 def history_features(arrays: PanelArrays, fires: np.ndarray, *, last_only: bool = False
@@ -172,7 +198,18 @@ class EscalationClassifier(ClassifierMixin, ForecastModel):
     calibration : {"isotonic", "sigmoid", None}, default "isotonic"
         Calibrator fitted on the calibration partition; ``None`` keeps the raw scores.
     calibration_fraction : float, default 0.2
-        Share of the labelled origins (panel) or rows (arrays), at the end, used for calibration.
+        Share of the labelled origins (panel) or rows (arrays), at the end, that form the tail
+        calibration partition. ``0`` always cross-fits (when ``calibration_cv`` is set).
+    calibration_cv : int or None, default 5
+        Number of consecutive blocks scored out of fold by cross-fitted calibration in time
+        order (>= 2), used when the tail partition holds too few escalations or
+        non-escalations (see the module docstring). ``None`` never cross-fits: the tail
+        partition is used whatever it holds.
+    min_calibration_positives : int, default 30
+        Fewest escalations, and fewest non-escalations, that the tail partition must hold to
+        be used, and that any calibration set must hold for isotonic regression; below it,
+        calibration is cross-fitted and isotonic regression gives way to Platt scaling. ``0``
+        always uses the tail partition.
     features : transformer, optional
         Panel-frame transformer producing the features; ``None`` uses :func:`history_features`.
     max_train_rows : int, optional
@@ -188,6 +225,21 @@ class EscalationClassifier(ClassifierMixin, ForecastModel):
         The fitted base classifier.
     calibrator_ : IsotonicRegression, LogisticRegression or None
         The fitted calibrator.
+    calibration_method_ : {"isotonic", "sigmoid", None}
+        The calibrator actually fitted (``None``: uncalibrated scores).
+    calibration_partition_ : {"tail", "cross-fitted", None}
+        Where the calibrator's data came from.
+    n_calibration_rows_, n_calibration_positives_ : int
+        Size and escalations of the calibration set.
+    n_calibration_folds_ : int
+        Blocks scored out of fold (0 unless cross-fitted).
+    calibration_folds_ : list of tuple
+        Per cross-fitted block: the last training origin, the first and the last scored
+        origin (row positions on the array interface).
+    n_train_rows_ : int
+        Rows the (final) base classifier was fitted on.
+    calibration_origins_ : DatetimeIndex
+        Origins whose rows the calibrator was fitted on (panel interface).
     feature_names_ : list of str
         Feature names (panel interface).
     feature_reference_ : ndarray
@@ -209,6 +261,7 @@ class EscalationClassifier(ClassifierMixin, ForecastModel):
                  learning_rate: float = 0.1, max_iter: int = 200, max_leaf_nodes: int = 31,
                  l2_regularization: float = 0.0, class_weight: str | dict | None = None,
                  calibration: str | None = "isotonic", calibration_fraction: float = 0.2,
+                 calibration_cv: int | None = 5, min_calibration_positives: int = 30,
                  features: Any = None, max_train_rows: int | None = None,
                  random_state: int | None = None) -> None:
         self.estimator = estimator
@@ -220,6 +273,8 @@ class EscalationClassifier(ClassifierMixin, ForecastModel):
         self.class_weight = class_weight
         self.calibration = calibration
         self.calibration_fraction = calibration_fraction
+        self.calibration_cv = calibration_cv
+        self.min_calibration_positives = min_calibration_positives
         self.features = features
         self.max_train_rows = max_train_rows
         self.random_state = random_state
@@ -243,6 +298,9 @@ class EscalationClassifier(ClassifierMixin, ForecastModel):
         check_option(self.calibration, "calibration", self, ("isotonic", "sigmoid", None))
         check_float(self.calibration_fraction, "calibration_fraction", self, min_value=0.0,
                     max_value=0.9)
+        check_int(self.calibration_cv, "calibration_cv", self, min_value=2, allow_none=True)
+        check_int(self.min_calibration_positives, "min_calibration_positives", self,
+                  min_value=0)
         check_int(self.max_train_rows, "max_train_rows", self, min_value=10, allow_none=True)
         if self.features is not None and not hasattr(self.features, "transform"):
             raise ConfigurationError(
@@ -263,55 +321,162 @@ class EscalationClassifier(ClassifierMixin, ForecastModel):
             random_state=self.random_state)
 
     # ------------------------------------------------------------------ core fitting
-    def _fit_core(self, x_train: np.ndarray, y_train: np.ndarray, x_cal: np.ndarray,
-                  y_cal: np.ndarray, w_train: np.ndarray | None = None) -> None:
-        if len(np.unique(y_train)) < 2:
+    def _fit_base(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> Any:
+        """Fit a fresh base classifier on rows ``x, y`` (weights ``w``)."""
+        if len(np.unique(y)) < 2:
             raise ConfigurationError(
                 "EscalationClassifier: the training partition holds a single class "
-                f"({np.unique(y_train).tolist()}); a classifier needs both escalations and "
+                f"({np.unique(y).tolist()}); a classifier needs both escalations and "
                 "non-escalations. Use a longer panel, a later origin or another label.")
         rng = np.random.default_rng(self.random_state)
-        if self.max_train_rows is not None and len(y_train) > self.max_train_rows:
-            keep = np.sort(rng.choice(len(y_train), self.max_train_rows, replace=False))
-            x_train, y_train = x_train[keep], y_train[keep]
-            w_train = None if w_train is None else w_train[keep]
+        if self.max_train_rows is not None and len(y) > self.max_train_rows:
+            keep = np.sort(rng.choice(len(y), self.max_train_rows, replace=False))
+            x, y = x[keep], y[keep]
+            w = None if w is None else w[keep]
         est = self._make_estimator()
         kwargs = {}
-        if w_train is not None:
+        if w is not None:
             step = "logisticregression__sample_weight" if self.estimator == "logistic" \
                 else "sample_weight"
-            kwargs[step] = w_train
+            kwargs[step] = w
         # On small training sets the OpenMP thread start-up and spin-waiting of the boosting
         # code dominate (and degrade badly on a loaded machine): use one thread there.
-        limit = 1 if len(y_train) < _SMALL_FIT_ROWS else None
+        limit = 1 if len(y) < _SMALL_FIT_ROWS else None
         with threadpool_limits(limits=limit, user_api="openmp"):
-            est.fit(x_train, y_train, **kwargs)
+            est.fit(x, y, **kwargs)
+        return est
+
+    @staticmethod
+    def _raw_scores(est: Any, x: np.ndarray) -> np.ndarray:
+        """Uncalibrated probability of the positive class from a fitted base classifier."""
+        limit = 1 if len(x) < _SMALL_FIT_ROWS else None
+        with threadpool_limits(limits=limit, user_api="openmp"):
+            return est.predict_proba(x)[:, 1]
+
+    def _fit_time_ordered(self, keys: np.ndarray, positives: np.ndarray, totals: np.ndarray,
+                          take: _RowTaker, n_tail: int, reach: int) -> np.ndarray:
+        """Fit the base classifier and the calibrator on labelled rows grouped in time.
+
+        Parameters
+        ----------
+        keys : ndarray of int, shape (n_keys,)
+            Increasing time keys: the labelled origins' period positions on a panel, the row
+            positions of a matrix.
+        positives, totals : ndarray of shape (n_keys,)
+            Escalations and labelled rows at each key.
+        take : callable
+            ``take(mask) -> (x, y, w)``: the rows of the keys selected by a boolean mask.
+        n_tail : int
+            Keys at the end forming the tail calibration partition (0: none).
+        reach : int
+            Keys after its own that a row's label looks into (the horizon on panels, 1 for
+            the rows of a matrix): rows of key ``k`` train a base classifier that scores keys
+            ``>= k + reach`` only.
+
+        Returns
+        -------
+        ndarray of bool, shape (n_keys,)
+            The keys whose rows the calibrator was fitted on.
+        """
+        n_keys = len(keys)
+        negatives = totals - positives
+        need = self.min_calibration_positives
+
+        def both_classes(mask: np.ndarray) -> bool:
+            return min(positives[mask].sum(), negatives[mask].sum()) > 0
+
+        fit_mask, used = np.ones(n_keys, dtype=bool), np.zeros(n_keys, dtype=bool)
+        partition: str | None = None
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        self.calibration_folds_: list[tuple[Any, Any, Any]] = []
+        if self.calibration is not None:
+            start = keys[n_keys - n_tail] if n_tail else keys[-1] + 1
+            tail = keys >= start
+            before = keys + reach <= start
+            usable = n_tail > 0 and both_classes(before)
+            if not self.calibration_cv or (usable and min(
+                    positives[tail].sum(), negatives[tail].sum()) >= need):
+                partition = "tail"
+                if usable:  # else there is nothing to train on before the tail
+                    fit_mask, used = before, tail
+            else:
+                partition = "cross-fitted"
+                blocks = np.array_split(keys, min(self.calibration_cv + 1, n_keys))
+                for block in blocks[1:]:
+                    train = keys + reach <= block[0]
+                    if not both_classes(train):
+                        continue
+                    held = (keys >= block[0]) & (keys <= block[-1])
+                    est = self._fit_base(*take(train))
+                    x_held, y_held, _ = take(held)
+                    parts.append((self._raw_scores(est, x_held), y_held))
+                    used |= held
+                    self.calibration_folds_.append((keys[train][-1], block[0], block[-1]))
+        x_tr, y_tr, w_tr = take(fit_mask)
+        est = self._fit_base(x_tr, y_tr, w_tr)
+        if parts:
+            scores = np.concatenate([p[0] for p in parts])
+            y_cal = np.concatenate([p[1] for p in parts])
+        elif partition == "tail" and used.any():
+            x_cal, y_cal, _ = take(used)
+            scores = self._raw_scores(est, x_cal)
+        else:
+            scores, y_cal = np.empty(0), np.empty(0, dtype=int)
         self.estimator_ = est
         n_iter = getattr(est, "n_iter_", None)
         if n_iter is None and hasattr(est, "steps"):
             n_iter = getattr(est.steps[-1][1], "n_iter_", None)
         self.n_iter_ = int(np.max(n_iter)) if n_iter is not None else 1
+        self.n_train_rows_ = len(y_tr)
+        self.feature_reference_ = np.median(x_tr, axis=0)
+        self.n_calibration_folds_ = len(self.calibration_folds_)
+        self._fit_calibrator(scores, y_cal, partition)
+        return used
+
+    def _fit_calibrator(self, scores: np.ndarray, y: np.ndarray, partition: str | None) -> None:
+        """Fit the calibrator on out-of-sample scores, falling back when the set is small."""
+        pos = int(np.sum(y == 1))
+        neg = len(y) - pos
+        self.n_calibration_rows_ = len(y)
+        self.n_calibration_positives_ = pos
+        method = self.calibration
+        if method is not None and min(pos, neg) < _MIN_PLATT_CASES:
+            warnings.warn(
+                f"EscalationClassifier: the {partition} calibration set holds fewer than "
+                f"{_MIN_PLATT_CASES} escalations or non-escalations (n_calibration_positives_, "
+                "n_calibration_rows_), too few to calibrate; probabilities are left "
+                "uncalibrated. Use a longer panel, a larger calibration_fraction or cross-fitted "
+                "calibration (calibration_cv).", DataQualityWarning, stacklevel=5)
+            method = None
+        elif method == "isotonic" and min(pos, neg) < self.min_calibration_positives:
+            warnings.warn(
+                f"EscalationClassifier: the {partition} calibration set holds fewer escalations "
+                f"or non-escalations than min_calibration_positives="
+                f"{self.min_calibration_positives} (n_calibration_positives_, "
+                "n_calibration_rows_); Platt scaling is used instead of isotonic regression.",
+                DataQualityWarning, stacklevel=5)
+            method = "sigmoid"
         self.calibrator_ = None
-        if self.calibration is not None:
-            if len(y_cal) == 0 or len(np.unique(y_cal)) < 2:
+        if method == "isotonic":
+            self.calibrator_ = IsotonicRegression(y_min=0.0, y_max=1.0,
+                                                  out_of_bounds="clip").fit(scores, y)
+        elif method == "sigmoid":
+            cal = LogisticRegression(C=1e6).fit(_logit(scores).reshape(-1, 1), y)
+            if cal.coef_[0, 0] < 0:
+                # a calibration map must not decrease; under that constraint the likelihood's
+                # maximum lies at slope 0, the calibration set's escalation rate
                 warnings.warn(
-                    "EscalationClassifier: the calibration partition is empty or holds a single "
-                    "class; probabilities are left uncalibrated. Use a longer panel or a larger "
-                    "calibration_fraction.", DataQualityWarning, stacklevel=3)
-            else:
-                raw = est.predict_proba(x_cal)[:, 1]
-                if self.calibration == "isotonic":
-                    cal = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-                    cal.fit(raw, y_cal)
-                else:
-                    cal = LogisticRegression(C=1e6).fit(_logit(raw).reshape(-1, 1), y_cal)
-                self.calibrator_ = cal
-        self.feature_reference_ = np.median(x_train, axis=0)
+                    f"EscalationClassifier: higher scores go with fewer escalations on the "
+                    f"{partition} calibration set; every probability is set to its escalation "
+                    "rate.", DataQualityWarning, stacklevel=5)
+                cal.coef_[:] = 0.0
+                cal.intercept_[:] = _logit(np.array([pos / len(y)]))
+            self.calibrator_ = cal
+        self.calibration_method_ = method
+        self.calibration_partition_ = partition if method is not None else None
 
     def _proba1(self, x: np.ndarray) -> np.ndarray:
-        limit = 1 if len(x) < _SMALL_FIT_ROWS else None
-        with threadpool_limits(limits=limit, user_api="openmp"):
-            raw = self.estimator_.predict_proba(x)[:, 1]
+        raw = self._raw_scores(self.estimator_, x)
         if self.calibrator_ is None:
             return raw
         if isinstance(self.calibrator_, IsotonicRegression):
@@ -352,37 +517,31 @@ class EscalationClassifier(ClassifierMixin, ForecastModel):
         x_all, names = self._features(arrays, fit=True)
         observed = np.isfinite(labels)
         origins = np.nonzero(observed.any(axis=0))[0]
+        if len(origins) == 0:
+            raise ConfigurationError(
+                "EscalationClassifier: the panel holds no labelled origin; use a longer panel "
+                "or a later origin.")
         n_cal = int(round(self.calibration_fraction * len(origins))) if self.calibration else 0
         if self.calibration and self.calibration_fraction > 0:
             n_cal = max(n_cal, 1)
-        cal_origins = origins[len(origins) - n_cal:] if n_cal else origins[:0]
-        if n_cal:
-            last_train = cal_origins[0] - self.horizon_
-            train_origins = origins[origins <= last_train]
-        else:
-            train_origins = origins
-        if len(train_origins) == 0:
-            raise ConfigurationError(
-                f"EscalationClassifier: {len(origins)} labelled origins are too few for a "
-                f"calibration partition of {n_cal} origins plus a gap of horizon="
-                f"{self.horizon_}; use a longer panel, a later origin or a smaller "
-                "calibration_fraction.")
+        lab = labels[:, origins]
+        totals = np.isfinite(lab).sum(axis=0)
+        positives = np.nansum(lab, axis=0)
 
-        def rows(sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def take(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
+            sel = origins[mask]
             x = x_all[:, sel, :].reshape(-1, x_all.shape[2])
             y = labels[:, sel].reshape(-1)
             ok = np.isfinite(y)
-            return x[ok], y[ok].astype(int)
+            return x[ok], y[ok].astype(int), None
 
-        x_tr, y_tr = rows(train_origins)
-        x_cal, y_cal = rows(cal_origins)
         self.classes_ = np.array([0.0, 1.0])
         self.feature_names_ = names
         self.n_features_in_ = len(names)
-        self.n_train_rows_ = len(y_tr)
-        self.n_calibration_rows_ = len(y_cal)
-        self.calibration_origins_ = arrays.periods[cal_origins]
-        self._fit_core(x_tr, y_tr, x_cal, y_cal)
+        used = self._fit_time_ordered(origins, positives, totals, take, n_cal, self.horizon_)
+        self.calibration_origins_ = arrays.periods[origins[used]]
+        self.calibration_folds_ = [tuple(arrays.periods[k] for k in fold)
+                                   for fold in self.calibration_folds_]
 
     def _predict_proba(self, arrays: PanelArrays) -> np.ndarray:
         x_all, _ = self._features(arrays, fit=False)
@@ -436,12 +595,12 @@ class EscalationClassifier(ClassifierMixin, ForecastModel):
             raise ValueError(
                 "EscalationClassifier needs samples of at least 2 classes in the data; got 1 "
                 f"class ({self.classes_[0]!r}).")
-        x_tr, y_tr = X[: n - n_cal], yy[: n - n_cal]
-        x_cal, y_cal = X[n - n_cal:], yy[n - n_cal:]
-        w_tr = None if w is None else w[: n - n_cal]
-        if len(np.unique(y_tr)) < 2:  # too few rows to split: train on everything
-            x_tr, y_tr, w_tr = X, yy, w
-        self._fit_core(x_tr, y_tr, x_cal, y_cal, w_tr)
+
+        def take(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+            return X[mask], yy[mask], None if w is None else w[mask]
+
+        keys = np.arange(n)
+        self._fit_time_ordered(keys, yy, np.ones(n, dtype=int), take, n_cal, 1)
         self.feature_names_ = [f"x{i}" for i in range(X.shape[1])]
         return self
 
