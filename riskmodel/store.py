@@ -544,8 +544,6 @@ class EventStore:
         With ``transaction=True`` the batch is its own transaction; otherwise the caller has
         opened one (a group of small files) and commits or rolls it back.
         """
-        from riskmodel import __version__
-
         started = datetime.now(timezone.utc).replace(tzinfo=None)
         con = self._con
         with self._lock:
@@ -573,20 +571,39 @@ class EventStore:
                           "rejected": n_bad + n_reader_rejects}
                 if callable(sha256):
                     sha256 = sha256()  # known once the reader has read its input to the end
-                con.execute(
-                    "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [batch_id, kind, origin, sha256, counts["read"], counts["stored"],
-                     counts["duplicates"], counts["rejected"], started,
-                     datetime.now(timezone.utc).replace(tzinfo=None), __version__],
-                )
+                report = self._insert_batch_row(int(batch_id), kind, origin, sha256, counts,
+                                                started)
                 if transaction:
                     con.execute("COMMIT")
             except BaseException:
                 if transaction:
                     con.execute("ROLLBACK")
                 raise
-        return IngestReport(**counts, batches=[{"batch_id": int(batch_id), "kind": kind,
+        return report
+
+    def _insert_batch_row(self, batch_id: int, kind: str, origin: str, sha256: str | None,
+                          counts: dict[str, int], started: datetime) -> IngestReport:
+        """Write one batch's provenance row; its report."""
+        from riskmodel import __version__
+
+        self._con.execute(
+            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [batch_id, kind, origin, sha256, counts["read"], counts["stored"],
+             counts["duplicates"], counts["rejected"], started,
+             datetime.now(timezone.utc).replace(tzinfo=None), __version__])
+        return IngestReport(**counts, batches=[{"batch_id": batch_id, "kind": kind,
                                                 "origin": origin, "sha256": sha256, **counts}])
+
+    def _insert_reader_rejects(self, batch_id: int, rejects: pd.DataFrame) -> None:
+        """Write the rows a reader rejected (with its reasons) to ``rejects``."""
+        con = self._con
+        con.register("_reader_rejects",
+                     pa.Table.from_pandas(rejects.reset_index(drop=True), preserve_index=False))
+        try:
+            con.execute('INSERT INTO rejects SELECT ?, line, source_event_id, "column", value, '
+                        "reason, raw FROM _reader_rejects", [batch_id])
+        finally:
+            con.unregister("_reader_rejects")
 
     def _write_files(self, kind: str, files: list[tuple[str, Callable[[], str], Any]]
                      ) -> list[IngestReport]:
@@ -596,8 +613,6 @@ class EventStore:
         same reader SQL and layout. Each file is still its own batch with its own provenance
         row, rejects and accounting, exactly as if it were stored alone.
         """
-        from riskmodel import __version__
-
         con = self._con
         started = datetime.now(timezone.utc).replace(tzinfo=None)
         chunks = [chunk for _, _, chunk in files]
@@ -611,29 +626,14 @@ class EventStore:
                 "SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchall()[0][0]
             rows, bad, stored = self._store_chunk(first, _merge_chunks(chunks), len(chunks))
             reports = []
-            finished = datetime.now(timezone.utc).replace(tzinfo=None)
             for k, (origin, sha256, chunk) in enumerate(files):
                 if len(chunk.rejects):
-                    rej = chunk.rejects.reset_index(drop=True)
-                    con.register("_reader_rejects",
-                                 pa.Table.from_pandas(rej, preserve_index=False))
-                    try:
-                        con.execute('INSERT INTO rejects SELECT ?, line, source_event_id, '
-                                    '"column", value, reason, raw FROM _reader_rejects',
-                                    [first + k])
-                    finally:
-                        con.unregister("_reader_rejects")
+                    self._insert_reader_rejects(first + k, chunk.rejects)
                 counts = {"read": int(chunk.n_read), "stored": int(stored[k]),
                           "duplicates": int(rows[k] - bad[k] - stored[k]),
                           "rejected": int(bad[k]) + len(chunk.rejects)}
-                digest = sha256()
-                con.execute(
-                    "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [first + k, kind, origin, digest, counts["read"], counts["stored"],
-                     counts["duplicates"], counts["rejected"], started, finished, __version__])
-                reports.append(IngestReport(**counts, batches=[{
-                    "batch_id": int(first + k), "kind": kind, "origin": origin,
-                    "sha256": digest, **counts}]))
+                reports.append(self._insert_batch_row(int(first + k), kind, origin, sha256(),
+                                                      counts, started))
         return reports
 
     def _store_chunk(self, batch_id: int, chunk: Any, files: int = 1
@@ -677,11 +677,7 @@ class EventStore:
                 relation = "_frame"
                 n_rows = len(frame)
             if len(chunk.rejects):
-                rej = chunk.rejects.reset_index(drop=True)
-                con.register("_reader_rejects", pa.Table.from_pandas(rej, preserve_index=False))
-                registered.append("_reader_rejects")
-                con.execute('INSERT INTO rejects SELECT ?, line, source_event_id, "column", '
-                            "value, reason, raw FROM _reader_rejects", [batch_id])
+                self._insert_reader_rejects(batch_id, chunk.rejects)
             if files > 1:
                 rows_per_file = np.bincount(
                     np.asarray(chunk.events.column("_line")) >> _FILE_SHIFT, minlength=files)
