@@ -10,7 +10,10 @@ other dyads enter only the cross-dyad features (reciprocity, spillover) and only
 period or earlier.
 
 Transformers are stateless (``fit`` checks and records the input columns), so they can be fitted
-on one window and applied to another, cloned, and put in a ``Pipeline``.
+on one window and applied to another, cloned, and put in a ``Pipeline``. They compute with numpy
+on the rows sorted by dyad and period as flat arrays (shifts masked at each dyad's first row,
+trailing windows by doubling, decays by a scan), with no loop over dyads: a panel of 240,000 rows
+takes a fraction of a second (``benchmarks/bench_features.py``).
 
 =========================  ===============================================================
 transformer                features (``{col}`` for each input column)
@@ -81,8 +84,212 @@ def _names(value: Any) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
+def _sort_order(index: pd.MultiIndex) -> np.ndarray | None:
+    """Row positions that sort ``index`` as ``DataFrame.sort_index`` does (``None``: sorted)."""
+    if index.is_monotonic_increasing:
+        return None
+    keys, sizes = [], []
+    for level, codes in zip(index.levels, index.codes):
+        rank = np.empty(len(level) + 1, dtype="int64")
+        rank[np.asarray(level.argsort())] = np.arange(len(level))
+        rank[-1] = len(level)  # code -1 (missing label) sorts last
+        keys.append(rank[np.asarray(codes, dtype="int64")])
+        sizes.append(len(level) + 1)
+    if float(np.prod(np.asarray(sizes, dtype="float64"))) < 2.0 ** 62:
+        # one integer key (the index is unique, so the sort needs no stability)
+        key = np.zeros(len(index), dtype="int64")
+        for k, size in zip(keys, sizes):
+            key = key * size + k
+        return np.argsort(key)
+    return np.lexsort(keys[::-1])
+
+
+_State = tuple[np.ndarray, ...]
+
+
+class _Rows:
+    """A panel frame's rows in ``(dyad, period)`` order, as flat numpy arrays.
+
+    Features are computed on the rows in the order ``frame.sort_index()`` gives, without building
+    that frame: :attr:`order` maps sorted positions to the frame's rows (``None`` when the frame
+    is sorted already) and :attr:`pos` is each sorted row's position in its dyad (0 at the
+    dyad's first row). Looking back ``k`` rows is a shift of the flat array that masks the rows
+    with ``pos < k``, so one array serves every dyad whatever its length, and a dyad's features
+    never read another dyad's rows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A panel frame checked by :func:`_as_frame`.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.n = len(frame)
+        self.order = _sort_order(frame.index)
+        dyad = np.asarray(frame.index.codes[0])
+        if self.order is not None:
+            dyad = dyad[self.order]
+        first = np.ones(self.n, dtype=bool)
+        first[1:] = dyad[1:] != dyad[:-1]
+        starts = np.flatnonzero(first)
+        #: sorted position of the first row of each row's dyad
+        self.start = np.repeat(starts, np.diff(np.append(starts, self.n)))
+        self.pos = np.arange(self.n) - self.start
+        self.max_pos = int(self.pos.max()) if self.n else 0
+        self._values: dict[str, np.ndarray] = {}
+
+    def sorted(self, values: Any) -> np.ndarray:
+        """``values`` (one per frame row) in sorted row order."""
+        values = np.asarray(values)
+        return values if self.order is None else values[self.order]
+
+    def values(self, column: str) -> np.ndarray:
+        """The column as float64 in sorted row order, NaN where missing (do not modify)."""
+        if column not in self._values:
+            values = self.frame[column].to_numpy(dtype="float64", na_value=np.nan)
+            self._values[column] = self.sorted(values)
+        return self._values[column]
+
+    def shift(self, values: np.ndarray, k: int, fill: float = np.nan) -> np.ndarray:
+        """The value ``k`` rows earlier in the same dyad; ``fill`` before the dyad's first row."""
+        if k == 0:
+            return values
+        out = np.full(self.n, fill, dtype="float64")
+        if k < self.n:
+            out[k:] = values[:-k]
+            out[self.pos < k] = fill
+        return out
+
+    def window(self, state: _State, w: int, combine: Any, empty: tuple[float, ...]) -> _State:
+        """Reduce each row's trailing window of ``w`` rows of its dyad (the row included).
+
+        ``state`` holds arrays that describe one-row windows, ``combine(a, b)`` merges the
+        states of two adjacent windows and ``empty`` is the state of an empty window. Windows of
+        ``2**j`` rows are built by doubling and the window of ``w`` rows joins those of the set
+        bits of ``w``: ``O(n log w)`` whatever ``w``. Windows are clipped at the dyad's first row.
+        """
+        w = min(w, self.max_pos + 1)  # longer windows hold the whole history, as this one
+        acc: _State | None = None
+        covered, size, block = 0, 1, state
+        while size <= w:
+            if w & size:
+                part = block if covered == 0 else self._shift_state(block, covered, empty)
+                acc = part if acc is None else combine(acc, part)
+                covered += size
+            if 2 * size <= w:
+                block = combine(block, self._shift_state(block, size, empty))
+            size *= 2
+        if acc is None:  # pragma: no cover - windows are checked to be >= 1
+            raise ConfigurationError(f"A window of {w} rows is empty.")
+        return acc
+
+    def _shift_state(self, state: _State, k: int, empty: tuple[float, ...]) -> _State:
+        return tuple(self.shift(a, k, e) for a, e in zip(state, empty))
+
+    def last_true(self, mask: np.ndarray) -> np.ndarray:
+        """Sorted position of the dyad's last row up to each row where ``mask`` (-1: none)."""
+        last = np.maximum.accumulate(np.where(mask, np.arange(self.n), -1)) if self.n else \
+            np.zeros(0, dtype="int64")
+        return np.where(last >= self.start, last, -1)
+
+    def period_codes(self) -> np.ndarray:
+        """Integer codes of the period labels (>= 0, equal codes for equal periods)."""
+        return self.sorted(self.frame.index.codes[1]).astype("int64") + 1
+
+    def state_codes(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """Codes of ``state_a`` and ``state_b`` (compared as strings) and the number of codes."""
+        codes, uniques = [], []
+        for col in ("state_a", "state_b"):
+            c, u = pd.factorize(self.frame[col], use_na_sentinel=False)
+            codes.append(self.sorted(c).astype("int64"))
+            uniques.append(np.asarray(u, dtype=object))
+        # codes of the distinct values taken as strings, shared by both columns
+        as_str, _ = pd.factorize(pd.Index(np.concatenate(uniques), dtype=object).astype(str),
+                                 use_na_sentinel=False)
+        as_str = as_str.astype("int64")
+        code_a = as_str[: len(uniques[0])][codes[0]]
+        code_b = as_str[len(uniques[0]):][codes[1]]
+        return code_a, code_b, int(as_str.max()) + 1 if len(as_str) else 1
+
+
+def _add(a: _State, b: _State) -> _State:
+    return tuple(x + y for x, y in zip(a, b))
+
+
+def _max(a: _State, b: _State) -> _State:
+    return (np.maximum(a[0], b[0]),)
+
+
+def _min(a: _State, b: _State) -> _State:
+    return (np.minimum(a[0], b[0]),)
+
+
+def _moments(a: _State, b: _State) -> _State:
+    """Merge (count, mean, sum of squared deviations) of two windows (Chan et al.)."""
+    n = a[0] + b[0]
+    share_b = np.divide(b[0], n, out=np.zeros_like(n), where=n > 0)
+    delta = b[1] - a[1]
+    return n, a[1] + delta * share_b, a[2] + b[2] + delta * delta * a[0] * share_b
+
+
+def _window_sum(rows: _Rows, x: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of the finite values of each trailing window of ``w`` rows, and their count.
+
+    As in pandas' window functions, infinite values count as missing.
+    """
+    obs = np.isfinite(x)
+    if obs.all():
+        (total,) = rows.window((x,), w, _add, (0.0,))
+        return total, np.minimum(rows.pos + 1, w).astype("float64")
+    total, count = rows.window((np.where(obs, x, 0.0), obs.astype("float64")), w, _add,
+                               (0.0, 0.0))
+    return total, count
+
+
+def _window_stat(rows: _Rows, x: np.ndarray, w: int, stat: str) -> np.ndarray:
+    """``stat`` of the finite values of each trailing window (0 where there are none)."""
+    total, count = _window_sum(rows, x, w)
+    seen = count > 0
+    if stat == "sum":
+        return np.where(seen, total, 0.0)
+    if stat == "mean":
+        return np.divide(total, count, out=np.zeros(rows.n), where=seen)
+    obs = np.isfinite(x)
+    if stat in ("max", "min"):
+        pad = -np.inf if stat == "max" else np.inf
+        (best,) = rows.window((np.where(obs, x, pad),), w, _max if stat == "max" else _min,
+                              (pad,))
+        return np.where(seen, best, 0.0)
+    # std with ddof=0, from the merged moments of the window's halves
+    moments = (obs.astype("float64"), np.where(obs, x, 0.0), np.zeros(rows.n))
+    n, _, ssd = rows.window(moments, w, _moments, (0.0, 0.0, 0.0))
+    return np.sqrt(np.divide(ssd, n, out=np.zeros(rows.n), where=seen))
+
+
+def _decayed_sum(rows: _Rows, x: np.ndarray, decay: float) -> np.ndarray:
+    """``y[t] = x[t] + decay * y[t-1]`` within each dyad, ``y = x`` at its first row.
+
+    A doubling scan over the flat array: after the step of ``s`` rows, ``y[t]`` sums the terms
+    of the ``2s`` latest rows of the dyad; ``log2`` of the longest dyad steps in all.
+    """
+    y = np.array(x, dtype="float64", copy=True)
+    step, factor = 1, decay
+    while step <= rows.max_pos and factor > 0.0:
+        earlier = factor * y[:-step]
+        earlier[rows.pos[step:] < step] = 0.0
+        y[step:] += earlier
+        step, factor = 2 * step, factor * factor
+    return y
+
+
 class _PanelTransformer(TransformerMixin, BaseEstimator):
-    """Shared checks: input frame, requested columns, fitted state, row order."""
+    """Shared checks: input frame, requested columns, fitted state, row order.
+
+    Subclasses compute their features in :meth:`_compute` from a :class:`_Rows` (numpy arrays
+    of the rows sorted by dyad and period); :meth:`transform` puts the results back in the
+    frame's row order.
+    """
 
     columns: Any
 
@@ -122,14 +329,20 @@ class _PanelTransformer(TransformerMixin, BaseEstimator):
         self._check_params()
         frame = _as_frame(X)
         self._check_columns(frame)
-        ordered = frame.sort_index()
-        out = self._transform(ordered)
-        out = out[list(self.get_feature_names_out())]
-        if not ordered.index.equals(frame.index):
-            out = out.loc[frame.index]
-        return out.astype("float64")
+        rows = _Rows(frame)
+        features = self._compute(rows)
+        names = list(self.get_feature_names_out())
+        # one (feature, row) block, written straight in the frame's row order
+        data = np.empty((len(names), rows.n), dtype="float64")
+        for j, name in enumerate(names):
+            if rows.order is None:
+                data[j] = features[name]
+            else:
+                data[j, rows.order] = features[name]
+        return pd.DataFrame(data.T, index=frame.index, columns=names, copy=False)
 
-    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:  # pragma: no cover - abstract
+    def _compute(self, rows: _Rows) -> dict[str, np.ndarray]:  # pragma: no cover - abstract
+        """Features by name, as arrays in ``rows``' sorted order."""
         raise NotImplementedError
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
@@ -144,10 +357,6 @@ class _PanelTransformer(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.requires_fit = True
         return tags
-
-
-def _by_dyad(X: pd.DataFrame, cols: Sequence[str]) -> Any:
-    return X[list(cols)].groupby(level="dyad", sort=False)
 
 
 class LagFeatures(_PanelTransformer):
@@ -175,26 +384,29 @@ class LagFeatures(_PanelTransformer):
         return [f"{c}_lag{k}" for c in _names(self.columns)
                 for k in _ints(self.lags, "lags", "LagFeatures", 0)]
 
-    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        cols = _names(self.columns)
-        g = _by_dyad(X, cols)
+    def _compute(self, rows: _Rows) -> dict[str, np.ndarray]:
         parts = {}
-        for k in _ints(self.lags, "lags", "LagFeatures", 0):
-            shifted = g.shift(k) if k else X[list(cols)]
-            for c in cols:
-                parts[f"{c}_lag{k}"] = shifted[c]
-        out = pd.DataFrame(parts, index=X.index)
-        return out if self.fill_value is None else out.fillna(self.fill_value)
+        for c in _names(self.columns):
+            for k in _ints(self.lags, "lags", "LagFeatures", 0):
+                shifted = rows.shift(rows.values(c), k)
+                # missing values of the column are filled too, not only the first rows
+                parts[f"{c}_lag{k}"] = shifted if self.fill_value is None else \
+                    np.where(np.isnan(shifted), self.fill_value, shifted)
+        return parts
 
 
 class RollingFeatures(_PanelTransformer):
     """Statistics of the last ``w`` periods (the current one included).
+
+    Missing and infinite values are skipped (as in pandas' window functions); a window
+    without any finite value gives 0.
 
     Parameters
     ----------
     columns : str or sequence of str, default ("n_events", "quad4")
     windows : int or sequence of int, default (4, 12)
     stats : sequence of {"mean", "max", "sum", "std", "min"}, default ("mean", "max")
+        ``std`` is the population standard deviation (``ddof=0``).
     """
 
     _STATS = ("mean", "max", "sum", "std", "min")
@@ -217,21 +429,19 @@ class RollingFeatures(_PanelTransformer):
                 for w in _ints(self.windows, "windows", "RollingFeatures", 1)
                 for s in _names(self.stats)]
 
-    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        cols = list(_names(self.columns))
-        parts = {}
-        for w in _ints(self.windows, "windows", "RollingFeatures", 1):
-            roll = _by_dyad(X, cols).rolling(w, min_periods=1)
-            for s in _names(self.stats):
-                res = getattr(roll, s)(ddof=0) if s == "std" else getattr(roll, s)()
-                res = res.droplevel(0).reindex(X.index)
-                for c in cols:
-                    parts[f"{c}_roll{w}_{s}"] = res[c]
-        return pd.DataFrame(parts, index=X.index).fillna(0.0)
+    def _compute(self, rows: _Rows) -> dict[str, np.ndarray]:
+        return {f"{c}_roll{w}_{s}": _window_stat(rows, rows.values(c), w, s)
+                for c in _names(self.columns)
+                for w in _ints(self.windows, "windows", "RollingFeatures", 1)
+                for s in _names(self.stats)}
 
 
 class EWMFeatures(_PanelTransformer):
     """Exponentially weighted mean with half-life ``h`` periods (periods ``<= t``).
+
+    The weights are those of ``pandas`` ``ewm(halflife=h, adjust=True)``: ``(1 - a)**j`` for
+    the value ``j`` periods earlier, with ``a = 1 - exp(-ln 2 / h)``; missing values are
+    skipped (the mean holds its last value), 0 before the dyad's first value.
 
     Parameters
     ----------
@@ -257,14 +467,28 @@ class EWMFeatures(_PanelTransformer):
     def _feature_names(self) -> list[str]:
         return [f"{c}_ewm{h:g}" for c in _names(self.columns) for h in self._halflives()]
 
-    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        cols = list(_names(self.columns))
+    def _compute(self, rows: _Rows) -> dict[str, np.ndarray]:
         parts = {}
         for h in self._halflives():
-            res = _by_dyad(X, cols).ewm(halflife=h).mean().droplevel(0).reindex(X.index)
-            for c in cols:
-                parts[f"{c}_ewm{h:g}"] = res[c]
-        return pd.DataFrame(parts, index=X.index).fillna(0.0)
+            # the decay per period, computed as pandas does from the half-life
+            com = 1.0 / (1.0 - np.exp(np.log(0.5) / h)) - 1.0
+            decay = 1.0 - 1.0 / (1.0 + com)
+            weights_all: np.ndarray | None = None  # shared by the columns without gaps
+            for c in _names(self.columns):
+                x = rows.values(c)
+                obs = np.isfinite(x)  # pandas' ewm skips infinite values as missing
+                if obs.all():
+                    if weights_all is None:
+                        weights_all = _decayed_sum(rows, np.ones(rows.n), decay)
+                    parts[f"{c}_ewm{h:g}"] = _decayed_sum(rows, x, decay) / weights_all
+                    continue
+                weights = _decayed_sum(rows, obs.astype("float64"), decay)
+                mean = np.divide(_decayed_sum(rows, np.where(obs, x, 0.0), decay), weights,
+                                 out=np.zeros(rows.n), where=obs)
+                # a missing value keeps the previous mean (0 before the first value)
+                last = rows.last_true(obs)
+                parts[f"{c}_ewm{h:g}"] = np.where(last >= 0, mean[np.maximum(last, 0)], 0.0)
+        return parts
 
 
 class TrendFeatures(_PanelTransformer):
@@ -288,32 +512,35 @@ class TrendFeatures(_PanelTransformer):
         return [f"{c}_trend{w}" for c in _names(self.columns)
                 for w in _ints(self.windows, "windows", "TrendFeatures", 2)]
 
-    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        cols = list(_names(self.columns))
-        i = X.groupby(level="dyad", sort=False).cumcount().astype("float64")
+    def _compute(self, rows: _Rows) -> dict[str, np.ndarray]:
+        # x is the row's position i in its dyad; the window holds i-n+1 .. i
+        i = rows.pos.astype("float64")
         parts = {}
         for w in _ints(self.windows, "windows", "TrendFeatures", 2):
-            frame = X[cols].astype("float64").copy()
-            frame["__i"] = i
-            frame["__ii"] = i * i
-            frame["__n"] = 1.0
-            for c in cols:
-                frame[f"__iy_{c}"] = i * frame[c]
-            sums = frame.groupby(level="dyad", sort=False).rolling(w, min_periods=1).sum()
-            sums = sums.droplevel(0).reindex(X.index)
-            n, si, sii = sums["__n"], sums["__i"], sums["__ii"]
+            n = np.minimum(rows.pos + 1, w).astype("float64")
+            lo = i - n + 1.0
+            # sums of i and i**2 over the window in closed form (exact integers)
+            si = n * (lo + i) / 2.0
+            sii = n * lo * lo + lo * n * (n - 1.0) + (n - 1.0) * n * (2.0 * n - 1.0) / 6.0
             den = n * sii - si * si
-            for c in cols:
-                num = n * sums[f"__iy_{c}"] - si * sums[c]
-                parts[f"{c}_trend{w}"] = np.where(den > 1e-12, num / den.where(den > 1e-12, 1.0),
-                                                  0.0)
-        return pd.DataFrame(parts, index=X.index)
+            ok = den > 1e-12
+            for c in _names(self.columns):
+                y = rows.values(c)
+                sy, count = _window_sum(rows, y, w)
+                siy, _ = _window_sum(rows, i * y, w)
+                num = n * siy - si * sy
+                num[count == 0] = np.nan  # no value in the window (pandas' NaN sum)
+                parts[f"{c}_trend{w}"] = np.where(ok, num / np.where(ok, den, 1.0), 0.0)
+        return parts
 
 
-def _directed(X: pd.DataFrame) -> bool:
-    labels = X.index.get_level_values("dyad").astype(str)
-    first = labels[0] if len(labels) else ""
-    return ">" in first and first == f"{X['state_a'].iloc[0]}>{X['state_b'].iloc[0]}"
+def _directed(rows: _Rows) -> bool:
+    if not rows.n:
+        return False
+    first = 0 if rows.order is None else int(rows.order[0])
+    label = str(rows.frame.index.get_level_values("dyad")[first])
+    a, b = rows.frame["state_a"].iloc[first], rows.frame["state_b"].iloc[first]
+    return ">" in label and label == f"{a}>{b}"
 
 
 class ReciprocityFeatures(_PanelTransformer):
@@ -343,27 +570,36 @@ class ReciprocityFeatures(_PanelTransformer):
         return [f"{c}_rev" if k == 0 else f"{c}_rev_lag{k}" for c in _names(self.columns)
                 for k in _ints(self.lags, "lags", "ReciprocityFeatures", 0)]
 
-    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        if len(X) and not _directed(X):
+    def _compute(self, rows: _Rows) -> dict[str, np.ndarray]:
+        if not rows.n:
+            return {name: np.zeros(0) for name in self._feature_names()}
+        if not _directed(rows):
             raise ConfigurationError("ReciprocityFeatures needs a directed panel (labels "
                                      "'A>B'); an undirected dyad has no reverse direction.")
-        cols = list(_names(self.columns))
-        period = X.index.get_level_values("period")
-        rev_key = pd.MultiIndex.from_arrays(
-            [X["state_b"].astype(str).to_numpy(), X["state_a"].astype(str).to_numpy(), period])
-        own = X[cols].copy()
-        own.index = pd.MultiIndex.from_arrays(
-            [X["state_a"].astype(str).to_numpy(), X["state_b"].astype(str).to_numpy(), period])
-        rev = own.reindex(rev_key)
-        rev.index = X.index
-        rev = rev.fillna(0.0)
+        code_a, code_b, n_states = rows.state_codes()
+        period = rows.period_codes()
+        n_periods = int(period.max()) + 1
+        # (a, b, period) of every row and (b, a, period) of its reverse, as integer keys
+        pair, _ = pd.factorize(np.concatenate([code_a * n_states + code_b,
+                                               code_b * n_states + code_a]))
+        pair = pair.astype("int64")
+        key = pair[: rows.n] * n_periods + period
+        reverse = pair[rows.n:] * n_periods + period
+        sorter = np.argsort(key, kind="stable")
+        keys = key[sorter]
+        if (keys[1:] == keys[:-1]).any():
+            raise SchemaError("ReciprocityFeatures needs one row per (state_a, state_b, "
+                              "period); the panel frame repeats some.")
+        at = np.minimum(np.searchsorted(keys, reverse), rows.n - 1)
+        found = keys[at] == reverse
+        source = sorter[at]
         parts = {}
-        g = rev.groupby(level="dyad", sort=False)
-        for k in _ints(self.lags, "lags", "ReciprocityFeatures", 0):
-            shifted = rev if k == 0 else g.shift(k).fillna(0.0)
-            for c in cols:
-                parts[f"{c}_rev" if k == 0 else f"{c}_rev_lag{k}"] = shifted[c]
-        return pd.DataFrame(parts, index=X.index)
+        for c in _names(self.columns):
+            rev = np.where(found, rows.values(c)[source], 0.0)
+            rev[np.isnan(rev)] = 0.0  # a missing reverse value counts as zero too
+            for k in _ints(self.lags, "lags", "ReciprocityFeatures", 0):
+                parts[f"{c}_rev" if k == 0 else f"{c}_rev_lag{k}"] = rows.shift(rev, k, 0.0)
+        return parts
 
 
 class SpilloverFeatures(_PanelTransformer):
@@ -394,28 +630,30 @@ class SpilloverFeatures(_PanelTransformer):
         suffix = "" if self.lag == 0 else f"_lag{self.lag}"
         return [f"{c}_spill{suffix}" for c in _names(self.columns)]
 
-    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        cols = list(_names(self.columns))
-        period = X.index.get_level_values("period")
-        a = X["state_a"].astype(str).to_numpy()
-        b = X["state_b"].astype(str).to_numpy()
-        vals = X[cols].astype("float64")
-        both = pd.concat([
-            vals.set_axis(pd.MultiIndex.from_arrays([a, period], names=["state", "period"])),
-            vals.set_axis(pd.MultiIndex.from_arrays([b, period], names=["state", "period"])),
-        ])
-        tot = both.groupby(level=["state", "period"]).sum()
-        tot_a = tot.reindex(pd.MultiIndex.from_arrays([a, period])).to_numpy()
-        tot_b = tot.reindex(pd.MultiIndex.from_arrays([b, period])).to_numpy()
-        # Rows between A and B (both directions when directed) are in tot_a and tot_b.
-        pair = pd.MultiIndex.from_arrays([np.minimum(a, b), np.maximum(a, b), period])
-        own = vals.set_axis(pair).groupby(level=[0, 1, 2]).sum().reindex(pair).to_numpy()
-        spill = tot_a + tot_b - 2.0 * own
+    def _compute(self, rows: _Rows) -> dict[str, np.ndarray]:
+        code_a, code_b, n_states = rows.state_codes()
+        period = rows.period_codes()
+        n_periods = int(period.max()) + 1 if rows.n else 1
+        # groups: (state, period) for either side, and (unordered pair, period)
+        state, _ = pd.factorize(np.concatenate([code_a * n_periods + period,
+                                                code_b * n_periods + period]))
+        pair, _ = pd.factorize(np.minimum(code_a, code_b) * n_states
+                               + np.maximum(code_a, code_b))
+        pair_period, _ = pd.factorize(pair.astype("int64") * n_periods + period)
         suffix = "" if self.lag == 0 else f"_lag{self.lag}"
-        out = pd.DataFrame(spill, index=X.index, columns=[f"{c}_spill{suffix}" for c in cols])
-        if self.lag:
-            out = out.groupby(level="dyad", sort=False).shift(self.lag).fillna(0.0)
-        return out
+        parts = {}
+        for c in _names(self.columns):
+            x = rows.values(c)
+            x = np.where(np.isnan(x), 0.0, x)  # a missing value adds nothing to a group sum
+            total = np.bincount(state, weights=np.concatenate([x, x]))
+            own = np.bincount(pair_period, weights=x)[pair_period]
+            # rows between A and B (both directions when directed) are in both states' totals
+            spill = total[state[: rows.n]] + total[state[rows.n:]] - 2.0 * own
+            if self.lag:
+                spill = rows.shift(spill, self.lag, 0.0)
+                spill[np.isnan(spill)] = 0.0  # (from infinite values) as pandas' fillna
+            parts[f"{c}_spill{suffix}"] = spill
+        return parts
 
 
 class ShareFeatures(_PanelTransformer):
@@ -438,11 +676,10 @@ class ShareFeatures(_PanelTransformer):
     def _feature_names(self) -> list[str]:
         return [f"{c}_share" for c in _names(self.columns)]
 
-    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        v = X["volume"].astype("float64").to_numpy()
-        parts = {f"{c}_share": np.where(v > 0, X[c].to_numpy(dtype="float64") / np.maximum(v, 1)
-                                        * self.scale, 0.0) for c in _names(self.columns)}
-        return pd.DataFrame(parts, index=X.index)
+    def _compute(self, rows: _Rows) -> dict[str, np.ndarray]:
+        v = rows.values("volume")
+        return {f"{c}_share": np.where(v > 0, rows.values(c) / np.maximum(v, 1) * self.scale,
+                                       0.0) for c in _names(self.columns)}
 
 
 class TimeSinceFeatures(_PanelTransformer):
@@ -467,15 +704,14 @@ class TimeSinceFeatures(_PanelTransformer):
     def _feature_names(self) -> list[str]:
         return [f"since_{c}" for c in _names(self.columns)]
 
-    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        pos = X.groupby(level="dyad", sort=False).cumcount().astype("float64")
+    def _compute(self, rows: _Rows) -> dict[str, np.ndarray]:
+        cap = float(self.cap)
         parts = {}
         for c in _names(self.columns):
-            last = pos.where(X[c] >= self.threshold)
-            last = last.groupby(level="dyad", sort=False).ffill()
-            since = (pos - last).fillna(float(self.cap)).clip(upper=float(self.cap))
-            parts[f"since_{c}"] = since
-        return pd.DataFrame(parts, index=X.index)
+            last = rows.last_true(rows.values(c) >= self.threshold)
+            since = (np.arange(rows.n) - last).astype("float64")
+            parts[f"since_{c}"] = np.where(last >= 0, np.minimum(since, cap), cap)
+        return parts
 
 
 def make_feature_pipeline(columns: Sequence[str] = ("n_events", "quad3", "quad4"), *,

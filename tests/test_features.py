@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -135,3 +139,122 @@ def test_bad_inputs(panel):
     undirected = build_panel(synthetic_events(500, days=30), directed=False)
     with pytest.raises(ConfigurationError, match="directed"):
         ReciprocityFeatures().fit_transform(undirected)
+
+
+# -------------------------------------------------------------- against a plain reference
+_STATES = ("A", "B", "C", "D")
+_PAIRS = [(a, b) for a in _STATES for b in _STATES if a != b]
+_PERIODS = pd.date_range("2022-01-03", periods=12, freq="W-MON")
+
+
+@st.composite
+def ragged_frames(draw: st.DrawFn) -> pd.DataFrame:
+    """A directed panel frame whose dyads cover different periods, in shuffled row order.
+
+    ``quad4`` holds counts; ``n_events`` holds fractions and missing values.
+    """
+    pairs = draw(st.lists(st.sampled_from(_PAIRS), min_size=1, max_size=7, unique=True))
+    records = []
+    for a, b in pairs:
+        lo = draw(st.integers(0, len(_PERIODS) - 1))
+        hi = draw(st.integers(lo + 1, len(_PERIODS)))
+        for period in _PERIODS[lo:hi]:
+            records.append({"dyad": f"{a}>{b}", "period": period, "state_a": a, "state_b": b,
+                            "quad4": draw(st.integers(0, 5)),
+                            "n_events": draw(st.sampled_from([0.0, 0.5, 2.25, 7.0, np.nan]))})
+    frame = pd.DataFrame(records).set_index(["dyad", "period"])
+    return frame.iloc[draw(st.permutations(range(len(frame))))]
+
+
+def _reference(X: pd.DataFrame, col: str, feature: Any) -> pd.Series:
+    """``feature(history, position, row)`` of every row, computed dyad by dyad in plain Python.
+
+    ``history`` is the dyad's list of values in period order and ``position`` the row's place in
+    it; the result is indexed like ``X``.
+    """
+    out = {}
+    for dyad, part in X.sort_index().groupby(level="dyad"):
+        values = part[col].tolist()
+        for position, (key, row) in enumerate(part.iterrows()):
+            out[key] = feature(values, position, row)
+    return pd.Series(out).reindex(X.index)
+
+
+def _window(values: list[float], position: int, w: int) -> list[float]:
+    return [v for v in values[max(0, position - w + 1): position + 1] if not np.isnan(v)]
+
+
+def _close(got: pd.Series, expected: pd.Series) -> None:
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(dtype=float), rtol=1e-9,
+                               atol=1e-9)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(X=ragged_frames(), w=st.integers(1, 6), k=st.integers(0, 3),
+       h=st.sampled_from([0.5, 1.0, 3.0]))
+def test_features_equal_a_plain_reference(X, w, k, h):
+    """The vectorised transformers against definitions written row by row.
+
+    Dyads of different lengths, rows out of order and missing values: every feature must
+    match, and the result keeps the frame's index.
+    """
+    for col in ("quad4", "n_events"):
+        lag = LagFeatures(columns=col, lags=k).fit_transform(X)
+        assert lag.index.equals(X.index)
+
+        def lagged(vals, p, _row):
+            value = vals[p - k] if p >= k else np.nan
+            return 0.0 if np.isnan(value) else value
+
+        _close(lag[f"{col}_lag{k}"], _reference(X, col, lagged))
+
+        stats = ("mean", "max", "min", "sum", "std")
+        roll = RollingFeatures(columns=col, windows=w, stats=stats).fit_transform(X)
+        for stat, fn in zip(stats, (np.mean, np.max, np.min, np.sum, np.std)):
+            _close(roll[f"{col}_roll{w}_{stat}"], _reference(
+                X, col, lambda vals, p, _row, fn=fn: fn(_window(vals, p, w))
+                if _window(vals, p, w) else 0.0))
+
+        decay = np.exp(-np.log(2.0) / h)
+
+        def ewm(vals, p, _row):
+            pairs = [(decay ** (p - j), v) for j, v in enumerate(vals[: p + 1])
+                     if not np.isnan(v)]
+            return sum(wt * v for wt, v in pairs) / sum(wt for wt, _ in pairs) if pairs else 0.0
+
+        _close(EWMFeatures(columns=col, halflives=h).fit_transform(X)[f"{col}_ewm{h:g}"],
+               _reference(X, col, ewm))
+
+        def since(vals, p, _row):
+            hits = [j for j in range(p + 1) if vals[j] >= 1]
+            return min(p - hits[-1], 5) if hits else 5
+
+        _close(TimeSinceFeatures(columns=col, cap=5).fit_transform(X)[f"since_{col}"],
+               _reference(X, col, since))
+
+    # least-squares slope of the counts over the window (0 with a single period)
+    def slope(vals, p, _row):
+        lo = max(0, p - max(w, 2) + 1)
+        return np.polyfit(np.arange(lo, p + 1), vals[lo: p + 1], 1)[0] if p > lo else 0.0
+
+    _close(TrendFeatures(columns="quad4", windows=max(w, 2)).fit_transform(X)
+           [f"quad4_trend{max(w, 2)}"], _reference(X, "quad4", slope))
+
+    # reverse direction (same period, and k rows earlier in the dyad) and third-party events
+    value = {(r.state_a, r.state_b, p): r.quad4 for (_, p), r in X.iterrows()}
+    rev = ReciprocityFeatures(columns="quad4", lags=(0, k) if k else 0).fit_transform(X)
+    _close(rev["quad4_rev"], pd.Series([value.get((r.state_b, r.state_a, p), 0)
+                                        for (_, p), r in X.iterrows()], index=X.index))
+    if k:
+        _close(rev[f"quad4_rev_lag{k}"], _reference(
+            X, "quad4", lambda vals, p, row: value.get(
+                (row.state_b, row.state_a, _PERIODS[_PERIODS.get_loc(row.name[1]) - k]), 0)
+            if p >= k else 0.0))
+
+    def third_party(a, b, period):
+        return sum(v for (sa, sb, p), v in value.items()
+                   if p == period and len({sa, sb} & {a, b}) == 1)
+
+    spill = SpilloverFeatures(columns="quad4").fit_transform(X)["quad4_spill"]
+    _close(spill, pd.Series([third_party(r.state_a, r.state_b, p)
+                             for (_, p), r in X.iterrows()], index=X.index))
