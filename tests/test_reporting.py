@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
+import logging
 import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,7 @@ import pytest
 
 from _report_fixtures import DYADS, HOSTILE, events, ledger, panel_frame
 from riskmodel.exceptions import ConfigurationError, SchemaError
+from riskmodel.plotting import RecentEventsTable
 from riskmodel.reporting import (
     ReportInputs,
     build_reports,
@@ -84,6 +88,76 @@ def test_dyad_report_pdf_is_valid(inputs, tmp_path: Path) -> None:
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     n_pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert n_pages == 4  # cover, timeline, risk, events table
+
+
+def _pdf_strings(data: bytes) -> list[str]:
+    """The strings a PDF shows in the standard PDF fonts (``(...) Tj`` of its content streams)."""
+    out = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:  # not a Flate-compressed stream
+            continue
+        for s in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", content, re.S):
+            s = re.sub(rb"\\(.)", lambda m: {b"n": b"\n", b"r": b"\r"}.get(m[1], m[1]), s,
+                       flags=re.S)
+            out.append(s.decode("cp1252"))
+    return out
+
+
+def _forget_found_fonts() -> None:
+    """Clear matplotlib's font lookup cache so that a font warning is logged again."""
+    from matplotlib import font_manager
+
+    font_manager.fontManager._findfont_cached.cache_clear()
+
+
+def test_pdf_lists_every_recent_event_in_the_standard_fonts(
+        inputs, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    _forget_found_fonts()
+    with caplog.at_level(logging.WARNING):
+        paths = write_dyad_report(inputs, "PAK>AFG", tmp_path, formats=["pdf"], n_events=25)
+    assert "findfont" not in caplog.text
+    data = paths["pdf"].read_bytes()
+    # The cover and the events table are set in Helvetica/Courier, which are not embedded.
+    assert b"/BaseFont /Courier" in data and b"DejaVuSansMono" not in data
+    shown = _pdf_strings(data)
+    assert "Escalation risk: PAK>AFG" in shown and any(s.startswith("SYNTHETIC") for s in shown)
+    frame = RecentEventsTable.from_events(inputs.events, "PAK>AFG", n=25).frame
+    rows = [s for s in shown if re.match(r"\d{4}-\d\d-\d\d  ", s)]
+    assert len(rows) == len(frame) == 25  # one line per event, newest first
+
+    def cut(text: str, width: int) -> str:
+        return text if len(text) <= width else text[: width - 3] + "..."
+
+    for line, r in zip(rows, frame.itertuples(index=False)):
+        assert line.startswith(f"{r.date}  {cut(r.actor1, 26).ljust(26)}  "
+                               f"{cut(r.actor2, 26).ljust(26)}  ")
+        assert cut(f"{r.cameo_code} {r.event}", 40) in line
+        assert f"{r.goldstein:+.1f}" in line
+        assert cut(r.url, 42) in line
+    assert any(HOSTILE[:23] + "..." in row for row in rows)  # shown literally in the PDF
+
+
+def test_pdf_events_outside_the_standard_fonts_keep_their_characters(
+        inputs, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from riskmodel.reporting.report import _table_page
+
+    ev = inputs.events.copy()
+    ev["actor2_name"] = "\u0410\u0424\u0413\u0410\u041d\u0418\u0421\u0422\u0410\u041d"
+    local = dataclasses.replace(inputs, events=ev)
+    _forget_found_fonts()
+    with caplog.at_level(logging.WARNING):
+        paths = write_dyad_report(local, "PAK>AFG", tmp_path, formats=["pdf"])
+    assert "findfont" not in caplog.text
+    data = paths["pdf"].read_bytes()
+    # The events page falls back to the embedded DejaVu fonts instead of showing "?".
+    assert b"DejaVuSansMono" in data and b"/BaseFont /Courier" not in data
+    assert len(re.findall(rb"/Type\s*/Page[^s]", data)) == 4
+    assert "Escalation risk: PAK>AFG" in _pdf_strings(data)  # the cover keeps Helvetica
+    fig, core = _table_page(RecentEventsTable.from_events(ev, "PAK>AFG"), "PAK>AFG").figure()
+    assert not core
+    assert f"{ev['actor2_name'].iloc[0]} (AFGREB)" in fig.texts[1].get_text()
 
 
 def test_watchlist_ranks_and_links(inputs, tmp_path: Path) -> None:
