@@ -155,10 +155,12 @@ def read_delimited(
     bad_lines: set[int] = set()
     lines = _physical_lines(item, bad_lines)
     if quoting:
-        reader: Iterable[list[str]] = csv.reader(lines, delimiter=delimiter, quotechar='"',
+        reader: Iterable[list[str] | None] = csv.reader(lines, delimiter=delimiter, quotechar='"',
                                                  doublequote=True, strict=False)
     else:
-        reader = (line.rstrip("\r\n").split(delimiter) for line in lines)
+        # a carriage return left inside a line (not a Windows line end) gives None: rejected
+        reader = (None if "\r" in (text := line.rstrip("\r\n")) else text.split(delimiter)
+                  for line in lines)
     names: list[str] | None = list(columns) if columns is not None else None
     accepted: set[int] | None = None
     if n_fields is not None:
@@ -192,10 +194,29 @@ def read_delimited(
         rejects = make_rejects(rej_lines, rej_reasons, raws=rej_raws)
         return RawBlock(frame=frame, rejects=rejects)
 
-    for record in reader:
+    records = iter(reader)
+    while True:
+        try:
+            record = next(records)
+            broken = None if record is not None else "a carriage return (\\r) inside the line"
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a bare carriage return in an unquoted field
+            record, broken = None, str(exc)
         start = prev_end + 1
         stop = end_line()
         prev_end = stop
+        if record is None:
+            if names is None:
+                raise SourceFormatError(f"the header cannot be split into fields ({broken}); "
+                                        "check the file's line ends and quoting",
+                                        path=item.origin, line=start)
+            rej_lines.append(start)
+            rej_reasons.append(f"the record cannot be split into fields ({broken}); a line "
+                               "break inside an unquoted field means the line is damaged")
+            rej_raws.append(None)
+            seen_any = True
+            continue
         if not record or (len(record) == 1 and not record[0].strip()):
             continue  # blank line: not a record
         seen_any = True

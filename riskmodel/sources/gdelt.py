@@ -218,21 +218,33 @@ def _parse_block(block: bytes, first_line: int, n_lines: int,
     names = layouts[layout_n]
     include = [c for c in NEEDED if c in names]
     invalid: list[tuple[int | None, int, str]] = []
-    if not _is_utf8(block):
-        # Bytes that are not UTF-8: reject those lines, parse the rest.
+    if b"\r" in block:
+        block = block.replace(b"\r\n", b"\n")  # Windows line ends
+    if not _is_utf8(block) or b"\r" in block:
+        # Bytes that are not UTF-8, or a carriage return inside a row (which the CSV parser
+        # would take for a line end): reject those lines, parse the rest.
         lines = block.split(b"\n")[:n_lines]
         good = []
         keep = np.ones(n_lines, dtype=bool)
         for i, raw in enumerate(lines):
-            try:
-                raw.decode("utf-8")
+            reason = None
+            if b"\r" in raw:
+                at = raw.index(b"\r")
+                reason = (f"a carriage return (\\r) inside the row at byte {at}; "
+                          "GDELT rows hold none, so the line is damaged: download the file again")
+            else:
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    reason = (f"bytes that are not UTF-8 (at byte {exc.start} of the line); "
+                              "re-encode the file as UTF-8")
+            if reason is None:
                 good.append(raw)
-            except UnicodeDecodeError as exc:
-                keep[i] = False
-                rej_lines.append(first_line + i)
-                rej_reasons.append(f"bytes that are not UTF-8 (at byte {exc.start} of the line);"
-                                   " re-encode the file as UTF-8")
-                rej_raw.append(raw.decode("utf-8", errors="replace"))
+                continue
+            keep[i] = False
+            rej_lines.append(first_line + i)
+            rej_reasons.append(reason)
+            rej_raw.append(raw.decode("utf-8", errors="replace"))
         block = b"\n".join(good) + b"\n" if good else b""
         line_map = line_map[keep]
     table = _parse_csv(block, names, include, invalid, threads=True) if block else None
