@@ -26,6 +26,7 @@ from riskmodel.reporting import (
     write_dyad_report,
     write_watchlist,
 )
+from riskmodel.reporting.report import _short_url
 
 
 @pytest.fixture(autouse=True)
@@ -135,7 +136,7 @@ def test_pdf_lists_every_recent_event_in_the_standard_fonts(
                                f"{cut(r.actor2, 26).ljust(26)}  ")
         assert cut(f"{r.cameo_code} {r.event}", 40) in line
         assert f"{r.goldstein:+.1f}" in line
-        assert cut(r.url, 42) in line
+        assert _short_url(r.url, 42) in line
     assert any(HOSTILE[:23] + "..." in row for row in rows)  # shown literally in the PDF
 
 
@@ -158,6 +159,14 @@ def test_pdf_events_outside_the_standard_fonts_keep_their_characters(
     fig, core = _table_page(RecentEventsTable.from_events(ev, "PAK>AFG"), "PAK>AFG").figure()
     assert not core
     assert f"{ev['actor2_name'].iloc[0]} (AFGREB)" in fig.texts[1].get_text()
+
+
+def test_table_urls_keep_host_and_end() -> None:
+    url = "https://www.example.org/news/2024/03/18/pakistan-strikes-inside-afghanistan-12345"
+    short = _short_url(url, 42)
+    assert len(short) == 42 and short.startswith("example.org/...") and short.endswith("12345")
+    assert _short_url("http://a.org/x", 42) == "a.org/x"
+    assert len(_short_url("https://" + "h" * 60 + "/p", 42)) == 42
 
 
 def test_watchlist_ranks_and_links(inputs, tmp_path: Path) -> None:

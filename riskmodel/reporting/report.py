@@ -474,12 +474,27 @@ def _table_lines(table: RecentEventsTable) -> list[str]:
              "  ".join("-" * w for w in widths)]
     for r in table.frame.itertuples(index=False):
         gold = "" if pd.isna(r.goldstein) else f"{float(r.goldstein):+.1f}"
-        src = r.url if not pd.isna(r.url) else r.source
+        src = _short_url(r.url, widths[-1]) if not pd.isna(r.url) else r.source
         cells = [r.date, r.actor1, r.actor2, f"{r.cameo_code} {r.event}", gold, src]
         lines.append("  ".join(cut(c, w) for c, w in zip(cells, widths)))
     if table.frame.empty:
         lines.append("no events")
     return lines
+
+
+def _short_url(url: str, width: int) -> str:
+    """``url`` in at most ``width`` characters: no scheme or ``www.``, the host and the end
+    of the path kept (the end tells articles of one site apart; a cut prefix does not)."""
+    s = " ".join(str(url).split())
+    s = s.split("://", 1)[-1]
+    s = s[4:] if s.startswith("www.") else s
+    if len(s) <= width:
+        return s
+    host, _, _ = s.partition("/")
+    keep = width - len(host) - 4  # "host/...tail"
+    if keep < 8:
+        return s[: width - 3] + "..."
+    return f"{host}/...{s[-keep:]}"
 
 
 def _table_page(table: RecentEventsTable, dyad: str) -> _TextPage:
