@@ -31,7 +31,9 @@ _CLASSIFIERS = [
 
 
 def _expected_failed(estimator):
-    if isinstance(estimator, EscalationClassifier):
+    # Only the logistic configuration fails them on the checks' data; the gradient-boosting
+    # configuration checked here passes them, so it is held to them.
+    if isinstance(estimator, EscalationClassifier) and estimator.estimator == "logistic":
         return CLASSIFIER_XFAIL
     # The panel transformers declare (through their tags) that they do not take plain 2-D
     # arrays, so scikit-learn skips the array-based checks for them instead of failing.
