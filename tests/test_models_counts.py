@@ -18,7 +18,13 @@ from riskmodel.models import (
     VarModel,
     ZINBModel,
 )
-from riskmodel.models.base import PanelArrays, pmf_from_gaussian, pmf_from_negbin
+from riskmodel.models.arima import _negbin_moments
+from riskmodel.models.base import (
+    PanelArrays,
+    negbin_dispersion,
+    pmf_from_gaussian,
+    pmf_from_negbin,
+)
 from riskmodel.models.counts import lagged_design
 
 
@@ -164,3 +170,107 @@ def test_count_forecast_container():
     with pytest.raises(ConfigurationError, match="needs a pmf or samples"):
         CountForecast(["A>B"], pd.date_range("2020-01-01", periods=1, freq="MS"),
                       np.zeros((1, 1)))
+
+
+# --------------------------------------------------------------------------- SARIMAX / VAR
+# count predictive (negative binomial around the retransformed Gaussian forecast)
+
+
+def _pair_frame(series: np.ndarray) -> pd.DataFrame:
+    """A weekly two-dyad panel frame ("A>B", "B>A") whose quad4 counts are ``series``."""
+    periods = pd.date_range("2015-01-05", periods=series.shape[1], freq="W-MON")
+    idx = pd.MultiIndex.from_product([["A>B", "B>A"], periods], names=["dyad", "period"])
+    values = series.ravel().astype(float)
+    return pd.DataFrame({"quad4": values, "n_events": values}, index=idx)
+
+
+@pytest.fixture(scope="module")
+def stationary_nb():
+    """400 iid NB2 counts per dyad with mean 4 and dispersion 0.3 (variance 8.8)."""
+    rng = np.random.default_rng(0)
+    size = 1 / 0.3
+    return _pair_frame(rng.negative_binomial(size, size / (size + 4.0), size=(2, 400)))
+
+
+def test_negbin_dispersion_recovers_known_values():
+    rng = np.random.default_rng(3)
+    mu = rng.gamma(1.0, 3.0, 5000)
+    size = 1 / 0.5
+    y = rng.negative_binomial(size, size / (size + mu))
+    (alpha,) = negbin_dispersion(y, mu)
+    assert alpha == pytest.approx(0.5, rel=0.1)
+    # NB1 counts (variance mu (1 + 3)): the linear term is found, the quadratic one vanishes
+    a = 3.0 / mu
+    y1 = rng.negative_binomial(1 / a, 1 / (1 + a * mu))
+    alpha, delta = negbin_dispersion(y1, mu, powers=(0, 1))
+    assert delta == pytest.approx(3.0, rel=0.15)
+    assert alpha < 0.05
+    # Poisson counts: the lower bound
+    assert negbin_dispersion(rng.poisson(mu), mu)[0] < 0.02
+
+
+@pytest.mark.parametrize("cls", [SarimaxModel, VarModel])
+def test_predictive_mean_and_variance_of_a_stationary_series(cls, stationary_nb):
+    model = cls().fit(stationary_nb, horizon=1)
+    disp = model.results_.dispersion
+    assert list(disp.columns) == ["smear", "alpha", "delta"]
+    assert len(disp) == 2 and (disp[["alpha", "delta"]] > 0).all().all()
+    assert (disp["smear"] > 1).all()  # Jensen: E[exp(e)] > exp(E[e]) = 1
+    fc = model.predict_counts(stationary_nb, origin=stationary_nb.index[-1][1], horizon=8)
+    np.testing.assert_allclose(fc.pmf_.sum(axis=2), 1.0)
+    k = np.arange(fc.pmf_.shape[2])
+    mean = fc.pmf_ @ k
+    var = fc.pmf_ @ k ** 2 - mean ** 2
+    # the retransformed mean is the arithmetic mean of the counts, not expm1 of the log mean
+    np.testing.assert_allclose(fc.mean_[:, -1], 4.0, rtol=0.1)
+    np.testing.assert_allclose(mean, fc.mean_, rtol=1e-3)
+    np.testing.assert_allclose(var[:, -1], 8.8, rtol=0.25)
+    assert "Count predictive" in model.results_.summary()
+
+
+@pytest.mark.parametrize("cls", [SarimaxModel, VarModel])
+def test_quiet_series_keeps_its_bursts_in_the_tail(cls):
+    # zeros with bursts of ~8 events in 3% of the periods: the discretised Gaussian on log1p
+    # gives a burst a vanishing probability, the negative binomial one of the right order
+    rng = np.random.default_rng(1)
+    y = np.where(rng.random((2, 400)) < 0.03, rng.poisson(8, (2, 400)), 0)
+    frame = _pair_frame(y)
+    origin = frame.index[-1][1]
+    rate = (y >= 5).mean(axis=1)
+    nb = cls().fit(frame, horizon=1).predict_counts(frame, origin=origin)
+    gauss = cls(predictive="gaussian").fit(frame, horizon=1).predict_counts(frame,
+                                                                             origin=origin)
+    p_nb = nb.prob_at_least(5).to_numpy()[:, 0]
+    p_gauss = gauss.prob_at_least(5).to_numpy()[:, 0]
+    assert np.all(p_nb > 0.25 * rate) and np.all(p_nb < 2 * rate)
+    assert np.all(p_nb > 100 * p_gauss)
+
+
+def test_gaussian_predictive_is_the_discretised_forecast(stationary_nb):
+    model = SarimaxModel(predictive="gaussian").fit(stationary_nb, horizon=2)
+    fc = model.predict_counts(stationary_nb, origin=stationary_nb.index[-1][1])
+    res = model.results_["A>B"].apply(np.log1p(stationary_nb.loc["A>B", "quad4"].to_numpy()))
+    f = res.get_forecast(2)
+    ref = pmf_from_gaussian(np.asarray(f.predicted_mean), np.sqrt(np.asarray(f.var_pred_mean)),
+                            fc.pmf_.shape[2] - 1)
+    np.testing.assert_allclose(fc.pmf_[0], ref, atol=1e-12)
+    with pytest.raises(ConfigurationError, match="'predictive' parameter of VarModel"):
+        VarModel(predictive="normal").fit(stationary_nb, horizon=1)
+
+
+def test_multi_step_dispersion_adds_the_level_uncertainty():
+    disp = np.array([1.05, 0.2, 0.5])
+    var = np.array([0.3, 0.4, 0.45])
+    mu, alpha = _negbin_moments(np.full(3, 1.0), var, disp, "log1p")
+    # step 1: the one-step variance mu + alpha mu^2 + delta mu exactly
+    assert mu[0] == pytest.approx(1.05 * np.e - 1.0)
+    assert alpha[0] == pytest.approx(0.2 + 0.5 / mu[0])
+    # later steps: the log-normal mean correction and a wider predictive
+    assert mu[1] == pytest.approx(1.05 * np.exp(1.0 + 0.05) - 1.0)
+    assert np.all(np.diff(alpha) > 0)
+    pmf = pmf_from_negbin(mu, alpha, 400)
+    k = np.arange(401)
+    var_counts = pmf @ k ** 2 - (pmf @ k) ** 2
+    level_var = (mu[2] + 1) ** 2 * np.expm1(0.15)
+    expected = mu[2] + 0.2 * (mu[2] ** 2 + level_var) + 0.5 * mu[2] + level_var
+    assert var_counts[2] == pytest.approx(expected, rel=1e-3)

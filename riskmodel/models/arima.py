@@ -1,14 +1,46 @@
 """SARIMAX per dyad (statsmodels), with documented fallbacks for degenerate series.
 
 Each dyad's target count is modelled on the ``log1p`` scale (``transform="log1p"``, the
-default; ``"none"`` models raw counts) by its own SARIMAX model. The Gaussian forecast of the
-transformed count is turned into a predictive distribution over counts by giving count ``k``
-the probability of ``[k - 1/2, k + 1/2)`` mapped through the transform (negative mass to 0, the
-upper tail to ``max_count``).
+default; ``"none"`` models raw counts) by its own SARIMAX model, whose forecast at step ``k`` is
+Gaussian on that scale with mean ``m_k`` and variance ``v_k`` (``v_1`` is the one-step
+innovation variance; ``v_k - v_1`` is the uncertainty about the level the series will be at).
 
-At a new origin the fitted parameters are kept and the state is re-filtered on the dyad's data
-up to that origin (``results.apply``), so that forecasts always start from the latest data
-without refitting.
+Predictive distribution (``predictive="negbin"``, the default)
+--------------------------------------------------------------
+Event counts are bursty and overdispersed: a Gaussian on ``log1p`` has far too thin a right
+tail (a quiet dyad gets probabilities like 1e-20 for a burst of events) and ``expm1(m_k)`` is a
+geometric, not an arithmetic, mean. The count at step ``k`` is therefore negative binomial:
+
+* **mean**: the retransformed forecast. For ``log1p``, Duan's smearing factor
+  ``S = mean(exp(e))`` of the in-sample one-step residuals ``e`` gives the one-step mean
+  ``S exp(m_1) - 1``, and the Gaussian uncertainty about the level at later steps adds the
+  log-normal factor: ``mu_k = S exp(m_k + (v_k - v_1) / 2) - 1``. For ``"none"``,
+  ``mu_k = m_k``. Means are floored at ``1e-6``;
+* **one-step variance** ``mu + alpha mu^2 + delta mu`` (NB2 with the dispersion
+  ``alpha + delta / mu``): the ``delta`` term gives a quiet dyad's rare bursts of events their
+  heavy tail, and fades at high levels, where ``alpha`` keeps an ongoing episode's counts
+  tight (a single NB2 ``alpha`` fitted to both is far too wide during episodes). ``alpha``
+  and ``delta`` are estimated per dyad by maximum likelihood, from the observed counts and
+  their in-sample one-step means computed as above
+  (:func:`riskmodel.models.base.negbin_dispersion`);
+* **k-step variance**: the one-step variance around the uncertain level ``M`` at step ``k``,
+  plus ``Var(M)``, i.e. ``(1 + delta) mu_k + alpha E[M^2] + Var(M)``. It is matched by the NB2
+  with ``alpha_k = alpha + delta / mu_k + (1 + alpha) Var(M) / mu_k^2``, where
+  ``Var(M) = (mu_k + 1)^2 (exp(v_k - v_1) - 1)`` for ``log1p`` and ``v_k - v_1`` for ``"none"``
+  (0 at ``k = 1``).
+
+``alpha``, ``delta`` and ``alpha_k`` are kept within ``[1e-6, 1e3]``; ``results_.dispersion``
+lists ``S``, ``alpha`` and ``delta`` per fitted dyad. The pmf covers ``0..K`` with the tail
+beyond ``K`` folded into ``K``; the forecast mean is ``mu_k``. The probability of a threshold
+label combines the steps as independent given the origin (:meth:`CountForecast.prob_any`).
+
+``predictive="gaussian"`` keeps the earlier discretised Gaussian: count ``k`` gets the
+probability of ``[k - 1/2, k + 1/2)`` mapped through the transform (negative mass to 0, the
+upper tail to ``max_count``), and the mean is that pmf's mean.
+
+At a new origin the fitted parameters (and dispersions) are kept and the state is re-filtered
+on the dyad's data up to that origin (``results.apply``), so that forecasts always start from
+the latest data without refitting.
 
 Fallbacks
 ---------
@@ -23,6 +55,9 @@ Event series are often degenerate; a SARIMAX fit is then impossible or meaningle
     the last ``fallback_window`` periods up to the origin (the ``"mean"`` rule).
 
 :attr:`SarimaxModel.results_` lists which rule each dyad used.
+
+Labels without a count threshold get their probability from a logistic link on the log
+expected window count, fitted on the dyads' trailing means (``_fit_trailing_link``).
 """
 
 from __future__ import annotations
@@ -42,6 +77,7 @@ from riskmodel.models.base import (
     PanelArrays,
     check_int,
     check_option,
+    negbin_dispersion,
     pmf_from_gaussian,
     pmf_from_negbin,
     trailing_mean,
@@ -63,15 +99,23 @@ class DyadResults:
         Parameters, one row per fitted dyad.
     bse : DataFrame
         Standard errors, one row per fitted dyad.
+    dispersion : DataFrame or None
+        Per fitted dyad, the smearing factor (``smear``) and the terms ``alpha`` and
+        ``delta`` of the one-step variance ``mu + alpha mu^2 + delta mu`` of the count
+        predictive (see :mod:`riskmodel.models.arima`).
     """
 
-    def __init__(self, results: dict[str, Any], fallbacks: dict[str, str], title: str) -> None:
+    def __init__(self, results: dict[str, Any], fallbacks: dict[str, str], title: str,
+                 dispersion: dict[str, tuple[float, ...]] | None = None) -> None:
         self.results = results
         self.fallbacks = pd.Series(fallbacks, name="rule", dtype=object)
         self.fallbacks.index.name = "dyad"
         self.title = title
         self.params = pd.DataFrame({k: _flat(r, "params") for k, r in results.items()}).T
         self.bse = pd.DataFrame({k: _flat(r, "bse") for k, r in results.items()}).T
+        self.dispersion = None if dispersion is None else pd.DataFrame(
+            list(dispersion.values()), index=pd.Index(list(dispersion), name="dyad"),
+            columns=["smear", *_DISPERSION_NAMES], dtype=float)
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Wald intervals per dyad and parameter: columns ``(parameter, "lower"/"upper")``."""
@@ -94,6 +138,12 @@ class DyadResults:
             lines.append(desc.to_string(float_format=lambda v: f"{v:.4f}"))
         else:
             lines.append("No dyad could be fitted; every forecast uses a fallback rule.")
+        disp = getattr(self, "dispersion", None)
+        if disp is not None and len(disp):
+            med = disp.median()
+            lines.append("Count predictive, medians across fitted dyads: variance mu + "
+                         f"{med['alpha']:.4g} mu^2 + {med['delta']:.4g} mu, smearing factor "
+                         f"{med['smear']:.4g}")
         lines.append("=" * 72)
         return "\n".join(lines)
 
@@ -126,6 +176,95 @@ def _transform(y: np.ndarray, how: str) -> np.ndarray:
     return np.log1p(y) if how == "log1p" else y
 
 
+#: Range of each dispersion coefficient and of the NB2 dispersion of the predictive.
+_ALPHA_BOUNDS: tuple[float, float] = (1e-6, 1e3)
+#: Smallest predictive mean of a modelled dyad (a retransformed mean can fall to or below 0).
+_MIN_MEAN: float = 1e-6
+#: Names of the terms of the one-step variance ``mu + alpha mu^2 + delta mu``.
+_DISPERSION_NAMES: tuple[str, ...] = ("alpha", "delta")
+
+
+def _count_means(level: np.ndarray, smear: float, how: str) -> np.ndarray:
+    """Count-scale means of forecasts ``level`` on the model's scale (smearing for log1p)."""
+    mean = smear * np.exp(level) - 1.0 if how == "log1p" else np.asarray(level, dtype=float)
+    return np.clip(mean, _MIN_MEAN, None)
+
+
+def _fit_dispersion(z: np.ndarray, fitted: np.ndarray, y: np.ndarray, how: str
+                    ) -> tuple[float, ...]:
+    """Smearing factor and one-step count variance of a Gaussian forecast model's fit.
+
+    Parameters
+    ----------
+    z : ndarray
+        The modelled series (on the model's scale), after any burn-in.
+    fitted : ndarray
+        Its in-sample one-step predictions.
+    y : ndarray
+        The same periods' counts.
+    how : {"log1p", "none"}
+        The transform.
+
+    Returns
+    -------
+    tuple of float
+        ``(smear, alpha, delta)``: Duan's factor ``mean(exp(z - fitted))`` for ``log1p`` (1
+        for ``"none"``), and the maximum-likelihood terms of the variance
+        ``mu + alpha mu^2 + delta mu`` of ``y`` around the retransformed one-step means ``mu``.
+    """
+    ok = np.isfinite(z) & np.isfinite(fitted) & np.isfinite(y)
+    z, fitted, y = z[ok], fitted[ok], y[ok]
+    if z.size == 0:
+        return 1.0, _ALPHA_BOUNDS[0], _ALPHA_BOUNDS[0]
+    smear = float(np.mean(np.exp(z - fitted))) if how == "log1p" else 1.0
+    alpha, delta = negbin_dispersion(y, _count_means(fitted, smear, how), powers=(0, 1),
+                                     bounds=_ALPHA_BOUNDS)
+    return smear, float(alpha), float(delta)
+
+
+def _negbin_moments(mean: np.ndarray, var: np.ndarray, disp: np.ndarray, how: str
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and NB2 dispersion per step of the count predictive (see the module docstring).
+
+    Parameters
+    ----------
+    mean, var : ndarray of shape (h,)
+        Gaussian forecast mean and variance on the model's scale, steps ``1..h``.
+    disp : ndarray of shape (3,)
+        The dyad's ``(smear, alpha, delta)`` (:func:`_fit_dispersion`).
+    how : {"log1p", "none"}
+        The transform.
+
+    Returns
+    -------
+    mu, alpha_k : ndarray of shape (h,)
+    """
+    smear, alpha, delta = (float(v) for v in disp)
+    mean = np.asarray(mean, dtype=float)
+    extra = np.clip(np.asarray(var, dtype=float) - float(var[0]), 0.0, None)  # v_k - v_1
+    if how == "log1p":
+        level = smear * np.exp(mean + extra / 2.0)  # E[Y + 1]
+        mu = np.clip(level - 1.0, _MIN_MEAN, None)
+        var_level = level ** 2 * np.expm1(extra)
+    else:
+        mu = np.clip(mean, _MIN_MEAN, None)
+        var_level = extra
+    alpha_k = alpha + delta / mu + (1.0 + alpha) * var_level / mu ** 2
+    return mu, np.clip(alpha_k, *_ALPHA_BOUNDS)
+
+
+def _fit_trailing_link(model: Any, arrays: PanelArrays, labels: np.ndarray,
+                       y: np.ndarray) -> None:
+    """Set ``model.link_``: for labels without a count threshold, the logistic link fitted on
+    the trailing mean over ``fallback_window`` periods times the horizon (per-dyad filtered
+    forecasts at every training origin would cost one filter pass per origin and dyad);
+    ``None`` for threshold labels."""
+    model.link_ = None
+    if model.label_.target() is None:
+        trail = trailing_mean(y, model.fallback_window)
+        model._fit_link(arrays, labels, trail * model.horizon_)
+
+
 def _fallback_forecast(y: np.ndarray, horizon: int, window: int, kmax: int
                        ) -> tuple[np.ndarray, np.ndarray, str]:
     """``(mean (h,), pmf (h, kmax+1), rule)`` for a series that is not modelled."""
@@ -138,12 +277,13 @@ def _fallback_forecast(y: np.ndarray, horizon: int, window: int, kmax: int
     return np.full(horizon, mean), pmf, "mean"
 
 
-class _GaussianCounts:
+class _ForecastGrid:
     """The count grid of a Gaussian forecast model (SARIMAX, VAR) for one prediction.
 
     Holds the clipped target series, the largest count of the grid, and the means and pmfs
-    being filled; :meth:`put` stores a Gaussian forecast (on the model's scale) of one dyad,
-    :meth:`finish` gives the series left out the fallback forecast and returns the result.
+    being filled; :meth:`put` turns a Gaussian forecast (on the model's scale) of one dyad into
+    its count predictive, :meth:`finish` gives the series left out the fallback forecast and
+    returns the result.
     """
 
     def __init__(self, model: Any, arrays: PanelArrays, horizon: int) -> None:
@@ -155,18 +295,33 @@ class _GaussianCounts:
         self.means = np.zeros((n, horizon))
         self.pmf = np.zeros((n, horizon, self.kmax + 1))
         self.done = np.zeros(n, dtype=bool)
+        dispersion = getattr(model.results_, "dispersion", None)
+        self.dispersion: dict[str, np.ndarray] = {} if dispersion is None else dict(
+            zip(map(str, dispersion.index),
+                dispersion[["smear", *_DISPERSION_NAMES]].to_numpy(dtype=float)))
+        # models saved before the negative binomial predictive existed keep the Gaussian one
+        self.negbin = getattr(model, "predictive", "gaussian") == "negbin" and bool(
+            self.dispersion)
 
     def series(self, rows: int | list[int]) -> np.ndarray:
         """The target series of ``rows`` on the model's scale (log1p or counts)."""
         return _transform(self.y[rows], self.model.transform)
 
-    def put(self, i: int, mu: np.ndarray, sd: np.ndarray) -> bool:
-        """Store dyad ``i``'s forecast (mean, standard deviation per step) if it is finite."""
-        if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sd))):
+    def put(self, i: int, mu: np.ndarray, var: np.ndarray) -> bool:
+        """Store dyad ``i``'s forecast from its Gaussian mean and variance per step, if finite."""
+        if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(var))):
             return False
-        p = pmf_from_gaussian(mu, sd, self.kmax, log1p=self.model.transform == "log1p")
-        self.pmf[i] = p
-        self.means[i] = p @ np.arange(self.kmax + 1)
+        var = np.clip(var, 1e-12, None)
+        how = self.model.transform
+        disp = self.dispersion.get(str(self.arrays.dyads[i]))
+        if self.negbin and disp is not None:
+            mean, alpha = _negbin_moments(mu, var, disp, how)
+            self.pmf[i] = pmf_from_negbin(mean, alpha, self.kmax)
+            self.means[i] = mean
+        else:
+            p = pmf_from_gaussian(mu, np.sqrt(var), self.kmax, log1p=how == "log1p")
+            self.pmf[i] = p
+            self.means[i] = p @ np.arange(self.kmax + 1)
         self.done[i] = True
         return True
 
@@ -205,11 +360,15 @@ class SarimaxModel(CountModelMixin, ForecastModel):
         Largest count of the predictive pmf.
     maxiter : int, default 50
         Optimiser iterations per dyad.
+    predictive : {"negbin", "gaussian"}, default "negbin"
+        Count predictive of a fitted dyad: negative binomial around the retransformed forecast
+        mean, or the discretised Gaussian forecast (see the module docstring).
 
     Attributes
     ----------
     results_ : DyadResults
-        Per-dyad statsmodels results and the rule used for each dyad.
+        Per-dyad statsmodels results, the rule used for each dyad, and the smearing factors and
+        dispersions of the count predictive (``results_.dispersion``).
     """
 
     _tags: ClassVar[dict[str, Any]] = {"has_results": True, "pooled": False}
@@ -217,7 +376,8 @@ class SarimaxModel(CountModelMixin, ForecastModel):
     def __init__(self, order: tuple[int, int, int] = (1, 0, 0),
                  seasonal_order: tuple[int, int, int, int] = (0, 0, 0, 0), trend: str = "c",
                  transform: str = "log1p", target: str | None = None, min_nonzero: int = 3,
-                 fallback_window: int = 12, max_count: int = 200, maxiter: int = 50) -> None:
+                 fallback_window: int = 12, max_count: int = 200, maxiter: int = 50,
+                 predictive: str = "negbin") -> None:
         self.order = order
         self.seasonal_order = seasonal_order
         self.trend = trend
@@ -227,6 +387,7 @@ class SarimaxModel(CountModelMixin, ForecastModel):
         self.fallback_window = fallback_window
         self.max_count = max_count
         self.maxiter = maxiter
+        self.predictive = predictive
 
     def _validate_params(self) -> None:
         name = type(self).__name__
@@ -243,6 +404,7 @@ class SarimaxModel(CountModelMixin, ForecastModel):
         check_int(self.fallback_window, "fallback_window", self, min_value=1)
         check_int(self.max_count, "max_count", self, min_value=1)
         check_int(self.maxiter, "maxiter", self, min_value=1)
+        check_option(self.predictive, "predictive", self, ("negbin", "gaussian"))
 
     def _fit(self, arrays: PanelArrays, labels: np.ndarray, fires: np.ndarray) -> None:
         from statsmodels.tsa.statespace.sarimax import SARIMAX  # noqa: PLC0415
@@ -251,6 +413,7 @@ class SarimaxModel(CountModelMixin, ForecastModel):
         y = np.clip(arrays.column(self.target_), 0, None)
         results: dict[str, Any] = {}
         rules: dict[str, str] = {}
+        dispersion: dict[str, tuple[float, ...]] = {}
         for i, dyad in enumerate(arrays.dyads):
             series = y[i]
             nonzero = int(np.sum(series > 0))
@@ -276,19 +439,21 @@ class SarimaxModel(CountModelMixin, ForecastModel):
                 continue
             results[dyad] = res
             rules[dyad] = "fit"
+            # in-sample one-step predictions after the diffuse burn-in
+            burn = int(getattr(res, "loglikelihood_burn", 0) or 0)
+            dispersion[dyad] = _fit_dispersion(
+                _transform(series, self.transform)[burn:],
+                np.asarray(res.fittedvalues, dtype=float)[burn:], series[burn:],
+                self.transform)
         self.results_ = DyadResults(results, rules, "SARIMAX per dyad "
                                     f"order={tuple(self.order)} "
                                     f"seasonal_order={tuple(self.seasonal_order)} "
-                                    f"trend={self.trend!r} transform={self.transform!r}")
-        self.link_ = None
-        if self.label_.target() is None:
-            # link on the trailing mean (per-dyad filtered forecasts at every origin would cost
-            # one filter pass per origin and dyad)
-            trail = trailing_mean(y, self.fallback_window)
-            self._fit_link(arrays, labels, trail * self.horizon_)
+                                    f"trend={self.trend!r} transform={self.transform!r}",
+                                    dispersion=dispersion)
+        _fit_trailing_link(self, arrays, labels, y)
 
     def _predict_counts(self, arrays: PanelArrays, horizon: int) -> CountForecast:
-        grid = _GaussianCounts(self, arrays, horizon)
+        grid = _ForecastGrid(self, arrays, horizon)
         for i, dyad in enumerate(arrays.dyads):
             res = self.results_.results.get(dyad)
             if res is None:
@@ -298,9 +463,8 @@ class SarimaxModel(CountModelMixin, ForecastModel):
                     warnings.simplefilter("ignore")
                     fc = res.apply(grid.series(i)).get_forecast(horizon)
                     mu = np.asarray(fc.predicted_mean, dtype=float)
-                    sd = np.sqrt(np.clip(np.asarray(fc.var_pred_mean, dtype=float), 1e-12,
-                                         None))
+                    var = np.asarray(fc.var_pred_mean, dtype=float)
             except (ValueError, np.linalg.LinAlgError):
                 continue
-            grid.put(i, mu, sd)
+            grid.put(i, mu, var)
         return grid.finish()

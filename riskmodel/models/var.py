@@ -2,10 +2,16 @@
 
 For each pair of directed dyads ``"A>B"`` and ``"B>A"`` a vector autoregression of order
 ``lags`` models the two (``log1p``-transformed) target counts jointly, so that each side's
-actions predict the other's (reciprocity, tit-for-tat). The Gaussian forecast of each direction
-(mean and forecast-error variance from the VAR's MSE matrices) is discretised to a count pmf as
-in :mod:`riskmodel.models.arima`. At a new origin the fitted coefficients are applied to the
-pair's latest ``lags`` observations up to that origin.
+actions predict the other's (reciprocity, tit-for-tat). Each direction's Gaussian forecast (mean
+``m_k`` and forecast-error variance ``v_k`` from the VAR's MSE matrices) becomes a count
+predictive as in :mod:`riskmodel.models.arima`: with ``predictive="negbin"`` (the default) a
+negative binomial with mean ``S exp(m_k + (v_k - v_1) / 2) - 1`` (``S``: Duan's smearing factor
+of the direction's in-sample residuals; ``m_k`` for ``transform="none"``) and one-step variance
+``mu + alpha mu^2 + delta mu`` fitted by maximum likelihood to the direction's counts around
+its in-sample one-step means, widened at later steps by the uncertainty about the level; with
+``predictive="gaussian"`` the discretised Gaussian. At a new origin the fitted coefficients are
+applied to the pair's latest ``lags`` observations up to that origin. Labels without a count
+threshold go through the logistic link on trailing means of :mod:`riskmodel.models.arima`.
 
 Fallbacks (listed per dyad in ``results_.fallbacks``): a dyad without its reverse in the panel
 (``"unpaired"``), a pair where either direction has fewer than ``min_nonzero`` non-zero periods
@@ -22,7 +28,13 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.exceptions import ConfigurationError
-from riskmodel.models.arima import DyadResults, _GaussianCounts, _transform
+from riskmodel.models.arima import (
+    DyadResults,
+    _fit_dispersion,
+    _fit_trailing_link,
+    _ForecastGrid,
+    _transform,
+)
 from riskmodel.models.base import (
     CountForecast,
     CountModelMixin,
@@ -30,7 +42,6 @@ from riskmodel.models.base import (
     PanelArrays,
     check_int,
     check_option,
-    trailing_mean,
 )
 
 __all__ = ["VarModel"]
@@ -55,12 +66,17 @@ class VarModel(CountModelMixin, ForecastModel):
         Trailing window of the Poisson fallback.
     max_count : int, default 200
         Largest count of the predictive pmf.
+    predictive : {"negbin", "gaussian"}, default "negbin"
+        Count predictive of a fitted pair's directions: negative binomial around the
+        retransformed forecast mean, or the discretised Gaussian forecast (see the module
+        docstring).
 
     Attributes
     ----------
     results_ : DyadResults
         Per-pair statsmodels VAR results (keyed ``"A>B|B>A"``; the equations are named ``a``
-        and ``b`` for the first and second dyad of the key) and the rule used per dyad.
+        and ``b`` for the first and second dyad of the key), the rule used per dyad, and the
+        smearing factor and dispersion of each fitted dyad (``results_.dispersion``).
     """
 
     _tags: ClassVar[dict[str, Any]] = {"has_results": True, "pooled": False,
@@ -68,7 +84,7 @@ class VarModel(CountModelMixin, ForecastModel):
 
     def __init__(self, lags: int = 1, trend: str = "c", transform: str = "log1p",
                  target: str | None = None, min_nonzero: int = 3, fallback_window: int = 12,
-                 max_count: int = 200) -> None:
+                 max_count: int = 200, predictive: str = "negbin") -> None:
         self.lags = lags
         self.trend = trend
         self.transform = transform
@@ -76,6 +92,7 @@ class VarModel(CountModelMixin, ForecastModel):
         self.min_nonzero = min_nonzero
         self.fallback_window = fallback_window
         self.max_count = max_count
+        self.predictive = predictive
 
     def _validate_params(self) -> None:
         check_int(self.lags, "lags", self, min_value=1)
@@ -84,6 +101,7 @@ class VarModel(CountModelMixin, ForecastModel):
         check_int(self.min_nonzero, "min_nonzero", self, min_value=1)
         check_int(self.fallback_window, "fallback_window", self, min_value=1)
         check_int(self.max_count, "max_count", self, min_value=1)
+        check_option(self.predictive, "predictive", self, ("negbin", "gaussian"))
 
     def _fit(self, arrays: PanelArrays, labels: np.ndarray, fires: np.ndarray) -> None:
         from statsmodels.tsa.api import VAR  # noqa: PLC0415
@@ -96,6 +114,7 @@ class VarModel(CountModelMixin, ForecastModel):
                 f"{self.lags}; need at least {3 * self.lags + 4}.")
         results: dict[str, Any] = {}
         rules: dict[str, str] = {}
+        dispersion: dict[str, tuple[float, ...]] = {}
         for group in arrays.pair_groups():
             names = [str(arrays.dyads[i]) for i in group]
             if len(group) == 1:
@@ -122,17 +141,19 @@ class VarModel(CountModelMixin, ForecastModel):
                     rules[nm] = "failed"
                 continue
             results["|".join(names)] = res
-            for nm in names:
+            fitted = np.asarray(res.fittedvalues, dtype=float)  # one-step, rows lags..T-1
+            for col, nm in enumerate(names):
                 rules[nm] = "fit"
+                dispersion[nm] = _fit_dispersion(
+                    endog.to_numpy()[res.k_ar:, col], fitted[:, col], block[col, res.k_ar:],
+                    self.transform)
         self.results_ = DyadResults(results, rules, f"VAR({self.lags}) per state pair, "
-                                    f"trend={self.trend!r}, transform={self.transform!r}")
-        self.link_ = None
-        if self.label_.target() is None:
-            trail = trailing_mean(y, self.fallback_window)
-            self._fit_link(arrays, labels, trail * self.horizon_)
+                                    f"trend={self.trend!r}, transform={self.transform!r}",
+                                    dispersion=dispersion)
+        _fit_trailing_link(self, arrays, labels, y)
 
     def _predict_counts(self, arrays: PanelArrays, horizon: int) -> CountForecast:
-        grid = _GaussianCounts(self, arrays, horizon)
+        grid = _ForecastGrid(self, arrays, horizon)
         for group in arrays.pair_groups():
             if len(group) != 2:
                 continue
@@ -151,11 +172,10 @@ class VarModel(CountModelMixin, ForecastModel):
                 continue
             try:
                 mu = np.asarray(res.forecast(z[-res.k_ar:], horizon), dtype=float)  # (h, 2)
-                sd = np.sqrt(np.clip(np.diagonal(res.mse(horizon), axis1=1, axis2=2), 1e-12,
-                                     None))  # (h, 2)
+                var = np.diagonal(res.mse(horizon), axis1=1, axis2=2)  # (h, 2)
             except (ValueError, np.linalg.LinAlgError):
                 continue
-            if np.all(np.isfinite(mu)) and np.all(np.isfinite(sd)):
+            if np.all(np.isfinite(mu)) and np.all(np.isfinite(var)):
                 for col, i in enumerate(order):
-                    grid.put(i, mu[:, col], sd[:, col])
+                    grid.put(i, mu[:, col], var[:, col])
         return grid.finish()
