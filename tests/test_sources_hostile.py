@@ -11,6 +11,7 @@ same file again stores nothing new.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,10 @@ from riskmodel.sources.gdelt import GDELT1_COLUMNS, GDELT2_COLUMNS
 from riskmodel.sources.icews import DATAVERSE_COLUMNS
 from riskmodel.sources.polecat import POLECAT_COLUMNS
 from riskmodel.store import EventStore
+
+# the published column layouts, as the readers' own tests write them
+from test_source_acled import COLUMNS as ACLED_COLUMNS
+from test_source_ucdp import GED_HEADER
 
 # --- one valid file per layout ------------------------------------------------------------
 
@@ -55,8 +60,9 @@ def _gdelt(columns: tuple[str, ...]) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
-def _tabbed(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
-    lines = ["\t".join(columns)] + ["\t".join(r.get(c, "") for c in columns) for r in rows]
+def _delimited(columns: Sequence[str], rows: list[dict[str, str]], sep: str = "\t") -> bytes:
+    """A header and ``rows`` (values already quoted where the layout needs it)."""
+    lines = [sep.join(columns)] + [sep.join(r.get(c, "") for c in columns) for r in rows]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -68,8 +74,8 @@ def _polecat() -> bytes:
         "Recipient Country": "PSE", "Primary Recipient Sector": "Rebels", "Country": "PSE",
         "Latitude": "31.5", "Longitude": "34.47", "Publication Date": "2023-01-02",
     }
-    return _tabbed(POLECAT_COLUMNS, [{**base, "Event ID": f"20230101-{i:04d}"}
-                                     for i in range(8)])
+    return _delimited(POLECAT_COLUMNS, [{**base, "Event ID": f"20230101-{i:04d}"}
+                                        for i in range(8)])
 
 
 def _icews_dataverse() -> bytes:
@@ -83,7 +89,7 @@ def _icews_dataverse() -> bytes:
         "Province": "Sarajevo", "Country": "Bosnia and Herzegovina", "Latitude": "43.8486",
         "Longitude": "18.3564",
     }
-    return _tabbed(DATAVERSE_COLUMNS, [{**base, "Event ID": str(926_685 + i)} for i in range(8)])
+    return _delimited(DATAVERSE_COLUMNS, [{**base, "Event ID": str(926_685 + i)} for i in range(8)])
 
 
 def _icews_derived() -> bytes:
@@ -95,16 +101,7 @@ def _icews_derived() -> bytes:
 
 
 def _ucdp_csv() -> bytes:
-    header = ("id,relid,year,active_year,code_status,type_of_violence,conflict_dset_id,"
-              "conflict_new_id,conflict_name,dyad_dset_id,dyad_new_id,dyad_name,side_a_dset_id,"
-              "side_a_new_id,side_a,side_b_dset_id,side_b_new_id,side_b,number_of_sources,"
-              "source_article,source_office,source_date,source_headline,source_original,"
-              "where_prec,where_coordinates,where_description,adm_1,adm_2,latitude,longitude,"
-              "geom_wkt,priogrid_gid,country,country_id,region,event_clarity,date_prec,"
-              "date_start,date_end,deaths_a,deaths_b,deaths_civilians,deaths_unknown,best,high,"
-              "low,gwnoa,gwnob").split(",")
-    base = {c: "" for c in header}
-    base.update({
+    base = {
         "year": "2015", "type_of_violence": "1", "conflict_new_id": "209",
         "dyad_new_id": "754", "side_a_new_id": "123", "side_a": "Government of Pakistan",
         "side_b_new_id": "1092", "side_b": "TTP", "source_article": '"Dawn, ""Militants"""',
@@ -112,10 +109,9 @@ def _ucdp_csv() -> bytes:
         "country": "Pakistan", "country_id": "770", "date_start": "2015-01-02",
         "date_end": "2015-01-02", "deaths_a": "1", "deaths_b": "5", "deaths_civilians": "0",
         "deaths_unknown": "0", "best": "6", "high": "8", "low": "6", "gwnoa": "770",
-    })
-    rows = [",".join({**base, "id": str(i), "relid": f"PAK-2015-1-{i}"}[c] for c in header)
-            for i in range(1, 9)]
-    return ("\n".join([",".join(header)] + rows) + "\n").encode()
+    }
+    return _delimited(GED_HEADER.split(","), [{**base, "id": str(i), "relid": f"PAK-2015-1-{i}"}
+                                              for i in range(1, 9)], sep=",")
 
 
 def _ucdp_jsonl() -> bytes:
@@ -127,13 +123,7 @@ def _ucdp_jsonl() -> bytes:
 
 
 def _acled() -> bytes:
-    header = ("event_id_cnty,event_date,year,time_precision,disorder_type,event_type,"
-              "sub_event_type,actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,"
-              "interaction,civilian_targeting,iso,region,country,admin1,admin2,admin3,location,"
-              "latitude,longitude,geo_precision,source,source_scale,notes,fatalities,tags,"
-              "timestamp").split(",")
-    base = {c: "" for c in header}
-    base.update({
+    base = {
         "event_date": "2023-05-01", "year": "2023", "time_precision": "1",
         "event_type": "Battles", "sub_event_type": "Armed clash",
         "actor1": "Military Forces of Pakistan (2018-)", "inter1": "1",
@@ -141,9 +131,9 @@ def _acled() -> bytes:
         "iso": "586", "country": "Pakistan", "latitude": "32.98", "longitude": "70.60",
         "notes": '"Troops exchanged fire, ""heavy"" shelling,\nreported."', "fatalities": "5",
         "timestamp": "1683590400",
-    })
-    rows = [",".join({**base, "event_id_cnty": f"PAK{i}"}[c] for c in header) for i in range(8)]
-    return ("\n".join([",".join(header)] + rows) + "\n").encode()
+    }
+    return _delimited(ACLED_COLUMNS, [{**base, "event_id_cnty": f"PAK{i}"} for i in range(8)],
+                      sep=",")
 
 
 def _gdelt2_reduced() -> bytes:
